@@ -1,0 +1,161 @@
+//! Loading documents (OpenAPI slices, overlays) from YAML or JSON, and the
+//! structural checks every later stage relies on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A document read from disk: its parsed tree plus what the generated header
+/// and the provenance records need to say about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub value: Value,
+    pub sha256: String,
+}
+
+impl Loaded {
+    /// The file name as it appears in generated headers and reports.
+    pub fn display_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+}
+
+/// Lowercase hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a YAML or JSON file. JSON is recognised by content (first
+/// non-blank character `{` or `[`), so the file extension does not matter.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value = parse(path, &bytes)?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        value,
+        sha256: sha256_hex(&bytes),
+    })
+}
+
+/// Parses bytes that came from `path` (used only to name the file in errors).
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text ({e})", path.display()))?;
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next();
+    match first {
+        None => bail!("{}: the file is empty", path.display()),
+        Some('{') | Some('[') => serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: invalid JSON: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        }),
+        Some(_) => serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
+            Some(loc) => anyhow::anyhow!(
+                "{}:{}:{}: invalid YAML: {e}",
+                path.display(),
+                loc.line(),
+                loc.column()
+            ),
+            None => anyhow::anyhow!("{}: invalid YAML: {e}", path.display()),
+        }),
+    }
+}
+
+/// Escapes one JSON Pointer segment (RFC 6901).
+pub fn pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Checks that the document is an OpenAPI 3.0.x description.
+pub fn check_openapi_version(name: &str, doc: &Value) -> Result<()> {
+    match doc.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") => Ok(()),
+        Some(Value::String(v)) => bail!(
+            "{name}: `openapi` is \"{v}\"; only OpenAPI 3.0.x descriptions are supported \
+             (Graph publishes 3.0.x; progenitor reads nothing else)"
+        ),
+        Some(other) => bail!("{name}: `openapi` must be a string such as \"3.0.4\", found {other}"),
+        None => {
+            if doc.get("swagger").is_some() {
+                bail!(
+                    "{name}: this is a Swagger 2.0 document; an OpenAPI 3.0.x description is needed"
+                )
+            }
+            bail!("{name}: not an OpenAPI description (no top-level `openapi` field)")
+        }
+    }
+}
+
+/// Every local `$ref` in the document, as (JSON Pointer of the `$ref` holder,
+/// reference string).
+pub fn refs(doc: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, here: &mut String, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push((here.clone(), r.clone()));
+                }
+                for (k, child) in map {
+                    let len = here.len();
+                    here.push('/');
+                    here.push_str(&pointer_segment(k));
+                    walk(child, here, out);
+                    here.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let len = here.len();
+                    here.push('/');
+                    here.push_str(&i.to_string());
+                    walk(child, here, out);
+                    here.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, &mut String::new(), &mut out);
+    out
+}
+
+/// Fails on the first `$ref` that does not resolve inside the document,
+/// naming where it sits.
+pub fn check_refs(name: &str, doc: &Value) -> Result<()> {
+    for (at, target) in refs(doc) {
+        let Some(pointer) = target.strip_prefix('#') else {
+            bail!(
+                "{name}: `$ref` at {at} points outside the document ({target}); only local references are supported"
+            );
+        };
+        if doc.pointer(pointer).is_none() {
+            bail!("{name}: dangling `$ref` at {at}: {target} does not exist");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a local `#/...` reference.
+pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    doc.pointer(reference.strip_prefix('#')?)
+}
+
+/// The component name a `#/components/schemas/<name>` reference points at.
+pub fn schema_ref_name(reference: &str) -> Option<&str> {
+    reference.strip_prefix("#/components/schemas/")
+}

@@ -1,0 +1,44 @@
+//! The project's build tasks: spec slicing, code generation, API diffs.
+//!
+//! The binary (`cargo xtask …`) is a thin command line over these modules;
+//! tests drive the same functions.
+
+pub mod bodies;
+pub mod codegen;
+pub mod doc;
+pub mod emit;
+pub mod enums;
+pub mod names;
+pub mod normalize;
+pub mod operations;
+pub mod overlay;
+
+use std::path::PathBuf;
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Default inputs and output, relative to the workspace root.
+pub mod defaults {
+    pub const SPEC: &str = "specs/graph-beta-teams-administration.openapi.yaml";
+    pub const OVERLAY: &str = "specs/overlay.yaml";
+    pub const OUT: &str = "generated";
+    pub const MOUNT: &str = "crate::generated";
+    pub const INNER_TYPE: &str = "crate::runtime::Pipeline";
+}
+
+/// The settings `cargo xtask generate` uses with no arguments.
+pub fn default_generate_settings() -> codegen::Settings {
+    let root = workspace_root();
+    codegen::Settings {
+        spec: root.join(defaults::SPEC),
+        overlay: Some(root.join(defaults::OVERLAY)),
+        mount: defaults::MOUNT.to_owned(),
+        inner_type: Some(defaults::INNER_TYPE.to_owned()),
+    }
+}
