@@ -4227,7 +4227,7 @@ Version: 1.0.1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::runtime::Pipeline,
+    pub(crate) inner: crate::pipeline::Pipeline,
 }
 impl Client {
     /// Create a new client.
@@ -4235,7 +4235,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::runtime::Pipeline) -> Self {
+    pub fn new(baseurl: &str, inner: crate::pipeline::Pipeline) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4254,7 +4254,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::runtime::Pipeline,
+        inner: crate::pipeline::Pipeline,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -4263,7 +4263,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::runtime::Pipeline> for Client {
+impl ClientInfo<crate::pipeline::Pipeline> for Client {
     fn api_version() -> &'static str {
         "1.0.1"
     }
@@ -4273,11 +4273,11 @@ impl ClientInfo<crate::runtime::Pipeline> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::runtime::Pipeline {
+    fn inner(&self) -> &crate::pipeline::Pipeline {
         &self.inner
     }
 }
-impl ClientHooks<crate::runtime::Pipeline> for &Client {}
+impl ClientHooks<crate::pipeline::Pipeline> for &Client {}
 impl Client {
     /**Get teams from admin
 

@@ -29,7 +29,7 @@ pub mod defaults {
     pub const OVERLAY: &str = "specs/overlay.yaml";
     pub const OUT: &str = "generated";
     pub const MOUNT: &str = "crate::generated";
-    pub const INNER_TYPE: &str = "crate::runtime::Pipeline";
+    pub const INNER_TYPE: &str = "crate::pipeline::Pipeline";
 }
 
 /// The settings `cargo xtask generate` uses with no arguments.

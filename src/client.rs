@@ -1,0 +1,661 @@
+//! [`Client`]: the generated client behind a small facade that validates
+//! arguments, turns every failure into one typed [`Error`], returns
+//! long-running operations as [`Operation`]s and lists as [`Pager`]s.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use azure_core::credentials::TokenCredential;
+use futures::{FutureExt, TryStreamExt};
+use progenitor_client::ResponseValue;
+use reqwest::header::{HeaderMap, LOCATION};
+
+use crate::auth::{StaticTokenCredential, default_scope};
+use crate::call::{self, CallState};
+use crate::error::{Error, Result, snippet};
+use crate::generated::bodies::{
+    AssignNumberBody, AssignPolicyBody, UnassignNumberBody, UnassignPolicyBody, UpdateNumberBody,
+};
+use crate::generated::types::{
+    NumberAssignment, ODataError, PolicyIdentifierDetail, TeamsPolicyUserAssignment,
+    TeamsUserConfiguration, TelephoneNumberLongRunningOperation,
+};
+use crate::generated::{self};
+use crate::operation::{Operation, PollOptions};
+use crate::paging::{DEFAULT_PAGE_SIZE, FetchAt, Pager};
+use crate::pipeline::{Pipeline, PipelineConfig, graph_error, graph_error_parts};
+use crate::query::{FilterText, ListQuery};
+use crate::retry::{RetryPolicy, retry_after};
+use crate::validate;
+
+/// Graph beta.
+pub const GRAPH_BETA: &str = "https://graph.microsoft.com/beta";
+/// Graph v1.0 (the telephone number API is GA there too).
+pub const GRAPH_V1: &str = "https://graph.microsoft.com/v1.0";
+
+type GeneratedResult<T> =
+    std::result::Result<ResponseValue<T>, progenitor_client::Error<ODataError>>;
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    base_url: String,
+    credential: Option<Arc<dyn TokenCredential>>,
+    scope: Option<String>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent_suffix: Option<String>,
+    poll: PollOptions,
+    prefer_unknown_enum_members: bool,
+    http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("has_credential", &self.credential.is_some())
+            .field("retry", &self.retry)
+            .field("poll", &self.poll)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: GRAPH_BETA.to_owned(),
+            credential: None,
+            scope: None,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            user_agent_suffix: None,
+            poll: PollOptions::default(),
+            prefer_unknown_enum_members: false,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Base URL; default [`GRAPH_BETA`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Use Graph v1.0 instead of beta.
+    pub fn v1(self) -> Self {
+        self.base_url(GRAPH_V1)
+    }
+
+    /// Any azure_core credential (azure_identity's `ClientSecretCredential`,
+    /// `ManagedIdentityCredential`, `DeveloperToolsCredential`, …).
+    pub fn credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// A fixed bearer token ([`StaticTokenCredential`]).
+    pub fn token(self, token: impl Into<String>) -> Self {
+        self.credential(StaticTokenCredential::new(token))
+    }
+
+    /// Token scope; default `<origin of the base URL>/.default`.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Retry policy for throttling and outages.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Time limit of one HTTP attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time limit for connecting (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Appended to the `User-Agent` (`graph-teams-admin/<version> <suffix>`).
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// How long-running operations are polled.
+    pub fn poll_options(mut self, poll: PollOptions) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Send `Prefer: include-unknown-enum-members`, so the service returns
+    /// members added after `unknownFutureValue` (such as `ineligibleUser`)
+    /// instead of the sentinel.
+    pub fn include_unknown_enum_members(mut self, yes: bool) -> Self {
+        self.prefer_unknown_enum_members = yes;
+        self
+    }
+
+    /// Use this `reqwest::Client` (its own timeouts apply).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client> {
+        let base_url = reqwest::Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
+            Error::InvalidInput {
+                argument: "base_url",
+                reason: format!("{:?} is not a URL: {e}", self.base_url),
+            }
+        })?;
+        if !matches!(base_url.scheme(), "https" | "http") {
+            return Err(Error::InvalidInput {
+                argument: "base_url",
+                reason: format!("{base_url} must be http(s)"),
+            });
+        }
+        crate::cloud::check(&base_url)?;
+        let credential = self.credential.ok_or(Error::InvalidInput {
+            argument: "credential",
+            reason: "a credential (or a token) is required".into(),
+        })?;
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let mut user_agent = concat!("graph-teams-admin/", env!("CARGO_PKG_VERSION")).to_owned();
+        if let Some(s) = &self.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(s);
+        }
+        let pipeline = Pipeline::new(PipelineConfig {
+            scope: self.scope.unwrap_or_else(|| default_scope(&base_url)),
+            base_url,
+            credential,
+            retry: self.retry,
+            http: http.clone(),
+            user_agent,
+            prefer_unknown_enum_members: self.prefer_unknown_enum_members,
+        });
+        let generated =
+            generated::Client::new_with_client(pipeline.base_url(), http, pipeline.clone());
+        Ok(Client {
+            generated,
+            pipeline,
+            poll: self.poll,
+        })
+    }
+}
+
+/// A Graph Teams administration client. Cheap to clone; clones share the
+/// connection pool and the token cache.
+#[derive(Clone, Debug)]
+pub struct Client {
+    generated: generated::Client,
+    pipeline: Pipeline,
+    poll: PollOptions,
+}
+
+/// Turns a failed generated call into an [`Error`], using what the hooks
+/// recorded during the call.
+pub(crate) async fn convert(
+    operation: &str,
+    error: progenitor_client::Error<ODataError>,
+    state: &CallState,
+) -> Error {
+    if let Some(e) = state.take_error() {
+        return e;
+    }
+    let crid = state.client_request_id();
+    use progenitor_client::Error as E;
+    match error {
+        E::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let headers = rv.headers().clone();
+            let body = rv.into_inner();
+            Error::Graph(Box::new(graph_error_parts(
+                operation,
+                status,
+                &headers,
+                Some(&body),
+                None,
+                state.attempts(),
+                crid.as_deref(),
+            )))
+        }
+        E::InvalidResponsePayload(bytes, source) => match state.status() {
+            // An error status whose body is not Graph's error object (a proxy
+            // page, an empty body): still a Graph error, with the raw body.
+            Some(status) if status >= 400 => graph_error(
+                operation,
+                status,
+                &HeaderMap::new(),
+                &bytes,
+                state.attempts(),
+                crid.as_deref(),
+            ),
+            status => Error::Decode {
+                operation: operation.to_owned(),
+                status: status.unwrap_or(0),
+                request_id: None,
+                client_request_id: crid,
+                snippet: snippet(&bytes),
+                source,
+            },
+        },
+        E::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            graph_error(
+                operation,
+                status,
+                &headers,
+                &body,
+                state.attempts(),
+                crid.as_deref(),
+            )
+        }
+        E::CommunicationError(source)
+        | E::ResponseBodyError(source)
+        | E::InvalidUpgrade(source) => Error::Transport {
+            operation: operation.to_owned(),
+            client_request_id: crid,
+            source,
+        },
+        E::InvalidRequest(reason) => Error::InvalidInput {
+            argument: "request",
+            reason,
+        },
+        E::Custom(message) => Error::Internal(message),
+    }
+}
+
+/// Applies a [`ListQuery`] to a generated list builder.
+macro_rules! apply_query {
+    ($builder:expr, $q:expr, $skip:expr, $page:expr) => {{
+        let q: &ListQuery = $q;
+        let mut b = $builder.top($page).skip($skip);
+        if let Some(f) = &q.filter {
+            b = b.filter(f.clone());
+        }
+        if !q.select.is_empty() {
+            b = b.select(q.select.clone());
+        }
+        if !q.orderby.is_empty() {
+            b = b.orderby(q.orderby.clone());
+        }
+        if q.count {
+            b = b.count(true);
+        }
+        b
+    }};
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The generated client, for anything the facade does not wrap. Its calls
+    /// go through the same pipeline (auth, retries, ids).
+    pub fn generated(&self) -> &generated::Client {
+        &self.generated
+    }
+
+    /// The base URL (`https://graph.microsoft.com/beta`).
+    pub fn base_url(&self) -> &str {
+        self.pipeline.base_url()
+    }
+
+    /// Runs a generated call in a call scope and converts its error.
+    async fn run<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = GeneratedResult<T>>,
+    ) -> Result<ResponseValue<T>> {
+        let (result, state) = call::scope(call).await;
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => Err(convert(operation, e, &state).await),
+        }
+    }
+
+    /// Runs an action whose success has no body; any 2xx is success. Returns
+    /// the answer's headers.
+    async fn run_action(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = GeneratedResult<()>>,
+    ) -> Result<(u16, HeaderMap)> {
+        let (result, state) = call::scope(call).await;
+        match result {
+            Ok(v) => Ok((v.status().as_u16(), v.headers().clone())),
+            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_success() => {
+                Ok((r.status().as_u16(), r.headers().clone()))
+            }
+            Err(e) => Err(convert(operation, e, &state).await),
+        }
+    }
+
+    fn accepted(
+        &self,
+        operation: &'static str,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Result<Operation> {
+        let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| Error::Graph(Box::new(crate::error::GraphError {
+            operation: operation.to_owned(),
+            status,
+            code: "missingLocation".into(),
+            message: "the service accepted the request but sent no Location to poll; list the number to see its state".into(),
+            inner_code: None,
+            inner_message: None,
+            request_id: headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            client_request_id: headers.get("client-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            date: None,
+            attempts: 1,
+            retry_after: None,
+            raw_body: None,
+        })))?;
+        let url = self.pipeline.follow("Location", location)?;
+        Ok(Operation::new(
+            self.pipeline.clone(),
+            url,
+            self.poll.clone(),
+            retry_after(headers, SystemTime::now()),
+        ))
+    }
+
+    /// Assigns a telephone number to a user or resource account. Returns the
+    /// long-running operation: `.await` it for the outcome, or read it as a
+    /// stream of statuses.
+    pub async fn assign_number(&self, body: AssignNumberBody) -> Result<Operation> {
+        validate::telephone_number("telephoneNumber", &body.telephone_number)?;
+        validate::non_empty("assignmentTargetId", &body.assignment_target_id)?;
+        if let Some(location) = body.location_id.as_value() {
+            validate::non_empty("locationId", location)?;
+        }
+        let (status, headers) = self
+            .run_action(
+                "assign_number",
+                self.generated.assign_number().body(body).send(),
+            )
+            .await?;
+        self.accepted("assign_number", status, &headers)
+    }
+
+    /// Removes a telephone number from whatever it is assigned to. Returns
+    /// the long-running operation.
+    pub async fn unassign_number(&self, body: UnassignNumberBody) -> Result<Operation> {
+        validate::telephone_number("telephoneNumber", &body.telephone_number)?;
+        let (status, headers) = self
+            .run_action(
+                "unassign_number",
+                self.generated.unassign_number().body(body).send(),
+            )
+            .await?;
+        self.accepted("unassign_number", status, &headers)
+    }
+
+    /// Updates a number's emergency location, network site or reverse number
+    /// lookup options. Synchronous: returns once done.
+    pub async fn update_number(&self, body: UpdateNumberBody) -> Result<()> {
+        validate::telephone_number("telephoneNumber", &body.telephone_number)?;
+        self.run_action(
+            "update_number",
+            self.generated.update_number().body(body).send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Resumes an operation from a saved [`OperationRef`](crate::OperationRef)
+    /// URL, or from a bare operation id.
+    pub fn operation(&self, id_or_url: &str) -> Result<Operation> {
+        validate::non_empty("operation", id_or_url)?;
+        let url = if id_or_url.contains("://") {
+            self.pipeline.follow("operation URL", id_or_url)?
+        } else {
+            let mut url = reqwest::Url::parse(&format!(
+                "{}/admin/teams/telephoneNumberManagement/operations/",
+                self.pipeline.base_url()
+            ))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+            url.path_segments_mut()
+                .map_err(|_| Error::Internal("base URL cannot have segments".into()))?
+                .pop_if_empty()
+                .push(id_or_url);
+            url
+        };
+        Ok(Operation::new(
+            self.pipeline.clone(),
+            url,
+            self.poll.clone(),
+            Some(Duration::ZERO),
+        ))
+    }
+
+    /// One telephone number record by id.
+    pub async fn number_assignment(&self, id: &str) -> Result<NumberAssignment> {
+        validate::non_empty("id", id)?;
+        let rv = self
+            .run(
+                "get_number_assignment",
+                self.generated
+                    .get_number_assignment()
+                    .number_assignment_id(id)
+                    .send(),
+            )
+            .await?;
+        Ok(rv.into_inner())
+    }
+
+    /// The number inventory, as a stream of records.
+    pub fn number_assignments(&self, query: ListQuery) -> Pager<NumberAssignment> {
+        let client = self.clone();
+        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
+        let first = query.skip.unwrap_or(0);
+        let fetch: FetchAt<_> = Arc::new(move |skip| {
+            let (client, query) = (client.clone(), query.clone());
+            async move {
+                let b = apply_query!(
+                    client.generated.list_number_assignments(),
+                    &query,
+                    skip,
+                    page
+                );
+                Ok(client
+                    .run("list_number_assignments", b.send())
+                    .await?
+                    .into_inner())
+            }
+            .boxed()
+        });
+        Pager::new(self.pipeline.clone(), fetch, first, page)
+    }
+
+    /// How many numbers match a filter (`$count`).
+    pub async fn count_number_assignments(
+        &self,
+        filter: Option<impl Into<FilterText>>,
+    ) -> Result<u64> {
+        let mut b = self.generated.count_number_assignments();
+        if let Some(f) = filter {
+            b = b.filter(f.into().0);
+        }
+        let rv = self.run("count_number_assignments", b.send()).await?;
+        let chunks: Vec<bytes::Bytes> =
+            rv.into_inner()
+                .into_inner()
+                .try_collect()
+                .await
+                .map_err(|source| Error::Transport {
+                    operation: "count_number_assignments".into(),
+                    client_request_id: None,
+                    source,
+                })?;
+        let text: Vec<u8> = chunks.concat();
+        serde_json::from_slice::<u64>(text.trim_ascii()).map_err(|source| Error::Decode {
+            operation: "count_number_assignments".into(),
+            status: 200,
+            request_id: None,
+            client_request_id: None,
+            snippet: snippet(&text),
+            source,
+        })
+    }
+
+    /// Long-running operations known to the service.
+    pub fn operations(&self, query: ListQuery) -> Pager<TelephoneNumberLongRunningOperation> {
+        let client = self.clone();
+        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
+        let first = query.skip.unwrap_or(0);
+        let fetch: FetchAt<_> = Arc::new(move |skip| {
+            let (client, query) = (client.clone(), query.clone());
+            async move {
+                let b = apply_query!(client.generated.list_operations(), &query, skip, page);
+                Ok(client.run("list_operations", b.send()).await?.into_inner())
+            }
+            .boxed()
+        });
+        Pager::new(self.pipeline.clone(), fetch, first, page)
+    }
+
+    /// Teams configuration of users.
+    pub fn user_configurations(&self, query: ListQuery) -> Pager<TeamsUserConfiguration> {
+        let client = self.clone();
+        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
+        let first = query.skip.unwrap_or(0);
+        let fetch: FetchAt<_> = Arc::new(move |skip| {
+            let (client, query) = (client.clone(), query.clone());
+            async move {
+                let b = apply_query!(
+                    client.generated.list_user_configurations(),
+                    &query,
+                    skip,
+                    page
+                );
+                Ok(client
+                    .run("list_user_configurations", b.send())
+                    .await?
+                    .into_inner())
+            }
+            .boxed()
+        });
+        Pager::new(self.pipeline.clone(), fetch, first, page)
+    }
+
+    /// One user's Teams configuration (the id is the user's object id).
+    pub async fn user_configuration(&self, user_id: &str) -> Result<TeamsUserConfiguration> {
+        validate::non_empty("user_id", user_id)?;
+        let rv = self
+            .run(
+                "get_user_configuration",
+                self.generated
+                    .get_user_configuration()
+                    .teams_user_configuration_id(user_id)
+                    .send(),
+            )
+            .await?;
+        Ok(rv.into_inner())
+    }
+
+    /// The policy ids of a policy instance, from its type
+    /// (`TeamsMeetingPolicy`) and name (`AllOn`).
+    pub async fn get_policy_id(
+        &self,
+        policy_type: &str,
+        name: &str,
+    ) -> Result<Vec<PolicyIdentifierDetail>> {
+        validate::non_empty("policy_type", policy_type)?;
+        validate::non_empty("name", name)?;
+        let client = self.clone();
+        let (policy_type, name) = (policy_type.to_owned(), name.to_owned());
+        let fetch: FetchAt<_> = Arc::new(move |skip| {
+            let (client, policy_type, name) = (client.clone(), policy_type.clone(), name.clone());
+            async move {
+                let mut b = client
+                    .generated
+                    .get_policy_id()
+                    .type_(policy_type)
+                    .name(name);
+                if skip > 0 {
+                    b = b.skip(skip);
+                }
+                Ok(client.run("get_policy_id", b.send()).await?.into_inner())
+            }
+            .boxed()
+        });
+        Pager::new(self.pipeline.clone(), fetch, 0, u64::MAX)
+            .collect_all()
+            .await
+    }
+
+    /// Assigns policy instances to users (`userId`, `policyType`, `policyId`
+    /// of each). Synchronous.
+    pub async fn assign_policy(&self, assignments: Vec<TeamsPolicyUserAssignment>) -> Result<()> {
+        check_assignments(&assignments, true)?;
+        self.run_action(
+            "assign_policy",
+            self.generated
+                .assign_policy()
+                .body(AssignPolicyBody::new(assignments))
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Removes policy assignments (`userId`, `policyType` of each). Synchronous.
+    pub async fn unassign_policy(&self, assignments: Vec<TeamsPolicyUserAssignment>) -> Result<()> {
+        check_assignments(&assignments, false)?;
+        self.run_action(
+            "unassign_policy",
+            self.generated
+                .unassign_policy()
+                .body(UnassignPolicyBody::new(assignments))
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn check_assignments(
+    assignments: &[TeamsPolicyUserAssignment],
+    need_policy_id: bool,
+) -> Result<()> {
+    if assignments.is_empty() {
+        return Err(Error::InvalidInput {
+            argument: "assignments",
+            reason: "at least one assignment is needed".into(),
+        });
+    }
+    for a in assignments {
+        validate::non_empty("userId", a.user_id.as_deref().unwrap_or(""))?;
+        validate::non_empty("policyType", a.policy_type.as_deref().unwrap_or(""))?;
+        if need_policy_id {
+            validate::non_empty("policyId", a.policy_id.as_deref().unwrap_or(""))?;
+        }
+    }
+    Ok(())
+}

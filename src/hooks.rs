@@ -1,0 +1,94 @@
+//! progenitor's hook points for the generated client: every generated
+//! operation goes through [`Pipeline::send`](crate::pipeline::Pipeline).
+
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+
+use crate::call;
+use crate::error::Error;
+use crate::generated::{self, operations};
+use crate::pipeline::{CLIENT_REQUEST_ID, Pipeline, SendError};
+use crate::query;
+
+impl ClientHooks<Pipeline> for generated::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        // progenitor sends `api-version: <info.version>` (a Dropshot
+        // convention); Graph has no such header.
+        request.headers_mut().remove("api-version");
+        query::join_system_query_options(request.url_mut());
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let idempotent = match operations::operation(info.operation_id) {
+            Some(meta) => meta.is_idempotent(),
+            None => request.method() == reqwest::Method::GET,
+        };
+        match self
+            .inner
+            .send(request, info.operation_id, idempotent)
+            .await
+        {
+            Ok(sent) => {
+                call::record_attempts(
+                    sent.attempts,
+                    Some(sent.response.status().as_u16()),
+                    &sent.client_request_id,
+                );
+                Ok(sent.response)
+            }
+            Err(SendError::Transport {
+                source,
+                attempts,
+                client_request_id,
+            }) => {
+                call::record_attempts(attempts, None, &client_request_id);
+                Err(source)
+            }
+            Err(SendError::Auth {
+                source,
+                response,
+                client_request_id,
+            }) => {
+                let message = source.to_string();
+                call::record_error(Error::Auth {
+                    operation: info.operation_id.to_owned(),
+                    client_request_id: Some(client_request_id.clone()),
+                    source,
+                });
+                Ok(response
+                    .map(|r| *r)
+                    .unwrap_or_else(|| auth_failure_answer(&message, &client_request_id)))
+            }
+        }
+    }
+}
+
+/// The hooks can only return an HTTP answer; when no token could be had at
+/// all, the generated code gets a 401 in Graph's error shape made here (a
+/// facade call reports the credential's typed error instead).
+fn auth_failure_answer(message: &str, client_request_id: &str) -> reqwest::Response {
+    let body = serde_json::json!({
+        "error": {
+            "code": "clientAuthenticationFailed",
+            "message": format!("no request was sent: the credential could not produce a token: {message}"),
+        }
+    });
+    let mut response = http::Response::new(body.to_string());
+    *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(client_request_id) {
+        response.headers_mut().insert(CLIENT_REQUEST_ID, v);
+    }
+    reqwest::Response::from(response)
+}
