@@ -859,7 +859,7 @@ pub mod types {
                     assignment_category: Ok(Default::default()),
                     odata_type: Ok(Default::default()),
                     telephone_number: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -966,7 +966,7 @@ pub mod types {
                 Self {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1060,7 +1060,7 @@ pub mod types {
                     odata_type: Ok(Default::default()),
                     policy_assignment: Ok(Default::default()),
                     policy_type: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1165,7 +1165,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     odata_type: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1247,7 +1247,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     message: Err("no value supplied for message".to_string()),
                     target: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1351,7 +1351,7 @@ pub mod types {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1460,7 +1460,7 @@ pub mod types {
                     client_request_id: Ok(Default::default()),
                     date: Ok(Default::default()),
                     request_id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1570,7 +1570,7 @@ pub mod types {
                     inner_error: Ok(Default::default()),
                     message: Err("no value supplied for message".to_string()),
                     target: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1790,7 +1790,7 @@ pub mod types {
                     reverse_number_lookup_options: Ok(Default::default()),
                     supported_customer_actions: Ok(Default::default()),
                     telephone_number: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2166,7 +2166,7 @@ pub mod types {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2263,7 +2263,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Err("no value supplied for error".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2349,7 +2349,7 @@ pub mod types {
                     group_id: Ok(Default::default()),
                     odata_type: Ok(Default::default()),
                     policy_id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2492,7 +2492,7 @@ pub mod types {
                         super::defaults::policy_identifier_detail_odata_type(),
                     ),
                     policy_id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2620,7 +2620,7 @@ pub mod types {
                     policy: Ok(Default::default()),
                     telephone_number_management: Ok(Default::default()),
                     user_configurations: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2762,7 +2762,7 @@ pub mod types {
                         super::defaults::teams_policy_assignment_odata_type(),
                     ),
                     user_assignments: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2884,7 +2884,7 @@ pub mod types {
                     policy_id: Ok(Default::default()),
                     policy_type: Ok(Default::default()),
                     user_id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3016,7 +3016,7 @@ pub mod types {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3177,7 +3177,7 @@ pub mod types {
                     tenant_id: Ok(Default::default()),
                     user: Ok(Default::default()),
                     user_principal_name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3437,7 +3437,7 @@ pub mod types {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3563,7 +3563,7 @@ pub mod types {
                         super::defaults::telephone_number_long_running_operation_odata_type(),
                     ),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3710,7 +3710,7 @@ pub mod types {
                     odata_count: Ok(Default::default()),
                     odata_next_link: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3833,7 +3833,7 @@ pub mod types {
                     resource_location: Ok(Default::default()),
                     status: Ok(Default::default()),
                     status_detail: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3968,7 +3968,7 @@ pub mod types {
                         super::defaults::telephone_number_management_root_odata_type(),
                     ),
                     operations: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4089,7 +4089,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     odata_type: Ok(super::defaults::user_odata_type()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

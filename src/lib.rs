@@ -35,6 +35,8 @@ pub mod auth;
 mod call;
 pub mod client;
 pub mod cloud;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 mod hooks;
 pub mod operation;

@@ -465,9 +465,10 @@ pub(crate) fn graph_error_parts(
         message,
         request_id: header_str(headers, &REQUEST_ID)
             .or_else(|| inner.and_then(|i| i.request_id.clone())),
+        // What the service echoed, else what we sent, else what it says it saw.
         client_request_id: header_str(headers, &CLIENT_REQUEST_ID)
-            .or_else(|| inner.and_then(|i| i.client_request_id.clone()))
-            .or_else(|| client_request_id.map(str::to_owned)),
+            .or_else(|| client_request_id.map(str::to_owned))
+            .or_else(|| inner.and_then(|i| i.client_request_id.clone())),
         date: inner
             .and_then(|i| i.date.clone())
             .or_else(|| header_str(headers, reqwest::header::DATE)),

@@ -101,10 +101,15 @@ fn header(p: &Prepared) -> String {
     h
 }
 
+fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File> {
+    syn::parse2(tokens).map_err(|e| anyhow!("internal error: generated {what} does not parse: {e}"))
+}
+
 fn format_file(header: &str, tokens: TokenStream, what: &str) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| anyhow!("internal error: generated {what} does not parse: {e}"))?;
-    Ok(format!("{header}\n{}", prettyplease::unparse(&file)))
+    Ok(format!(
+        "{header}\n{}",
+        prettyplease::unparse(&parse_file(tokens, what)?)
+    ))
 }
 
 fn parse_path(s: &str, what: &str) -> Result<TokenStream> {
@@ -228,9 +233,11 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     let rows = operations::rows(&doc);
     let head = header(prepared);
     let mut files = BTreeMap::new();
+    let mut client_file = parse_file(client_tokens, "client")?;
+    crate::patch::default_extra_in_builders(&mut client_file);
     files.insert(
         "client.rs".to_owned(),
-        format_file(&head, client_tokens, "client")?,
+        format!("{head}\n{}", prettyplease::unparse(&client_file)),
     );
     files.insert(
         "enums.rs".to_owned(),

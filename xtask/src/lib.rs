@@ -3,15 +3,23 @@
 //! The binary (`cargo xtask …`) is a thin command line over these modules;
 //! tests drive the same functions.
 
+pub mod bench;
 pub mod bodies;
 pub mod codegen;
+pub mod diff;
 pub mod doc;
 pub mod emit;
 pub mod enums;
+pub mod index;
 pub mod names;
 pub mod normalize;
 pub mod operations;
 pub mod overlay;
+pub mod patch;
+pub mod slice;
+pub mod synthetic;
+pub mod update;
+pub mod yaml;
 
 use std::path::PathBuf;
 
@@ -30,6 +38,7 @@ pub mod defaults {
     pub const OUT: &str = "generated";
     pub const MOUNT: &str = "crate::generated";
     pub const INNER_TYPE: &str = "crate::pipeline::Pipeline";
+    pub const RECORD: &str = "specs/source.toml";
 }
 
 /// The settings `cargo xtask generate` uses with no arguments.

@@ -1,0 +1,393 @@
+//! `cargo xtask slice`: cut the part of Graph's published description we
+//! generate from: the paths under the slice rule's prefixes, and the
+//! transitive closure of everything they reference, nothing else, in the
+//! upstream document's order and shape.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Map, Value, json};
+
+use crate::doc;
+use crate::index::{COMPONENT_KINDS, Document};
+
+/// How a type outside the sliced namespace is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// Copied as published (and followed).
+    Keep,
+    /// Cut to `id` and `'@odata.type'` (not followed).
+    Stub,
+}
+
+/// What to keep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceRule {
+    pub prefixes: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Component schema name → rule. Schemas not listed are followed.
+    pub boundary: BTreeMap<String, Boundary>,
+}
+
+impl SliceRule {
+    /// Reads the rule from `specs/source.toml`.
+    pub fn from_record(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let record: toml::Table =
+            toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let list = |t: &toml::Table, k: &str| -> Vec<String> {
+            t.get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let slice = record
+            .get("slice")
+            .and_then(|s| s.as_table())
+            .ok_or_else(|| anyhow!("{}: no [slice] table", path.display()))?;
+        let mut boundary = BTreeMap::new();
+        if let Some(b) = record.get("boundary").and_then(|b| b.as_table()) {
+            for (k, v) in b {
+                let rule = match v.as_str() {
+                    Some("keep") => Boundary::Keep,
+                    Some("stub") => Boundary::Stub,
+                    other => bail!(
+                        "{}: [boundary] {k} = {other:?}: expected \"keep\" or \"stub\"",
+                        path.display()
+                    ),
+                };
+                boundary.insert(k.clone(), rule);
+            }
+        }
+        Ok(Self {
+            prefixes: list(slice, "prefixes"),
+            exclude: list(slice, "exclude"),
+            boundary,
+        })
+    }
+
+    /// Whether a path belongs to the slice.
+    pub fn keeps(&self, path: &str) -> bool {
+        let under = |p: &str, prefix: &str| {
+            let prefix = prefix.trim_end_matches('/');
+            p == prefix || p.starts_with(&format!("{prefix}/"))
+        };
+        self.prefixes.iter().any(|pre| under(path, pre))
+            && !self.exclude.iter().any(|ex| path.starts_with(ex.as_str()))
+    }
+}
+
+/// A stub for a boundary type: an entity keeps its base, everything else
+/// becomes a plain object; only `'@odata.type'` is declared.
+fn stub(name: &str, original: &Value) -> Value {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let base = original
+        .get("allOf")
+        .and_then(Value::as_array)
+        .and_then(|parts| parts.iter().find_map(|p| p.get("$ref")))
+        .cloned();
+    let own = json!({
+        "title": short,
+        "required": ["@odata.type"],
+        "type": "object",
+        "properties": {"@odata.type": {"type": "string", "default": format!("#{name}")}}
+    });
+    match base {
+        // Entities derive from microsoft.graph.entity in the end; a stub
+        // keeps only that root so nothing else is pulled in.
+        Some(_) => json!({
+            "allOf": [{"$ref": "#/components/schemas/microsoft.graph.entity"}, own],
+            "x-ms-discriminator-value": format!("#{name}"),
+        }),
+        None => own,
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|c| collect_refs(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+/// Cuts the slice. `name` is used in errors.
+pub fn slice(name: &str, source: &dyn Document, rule: &SliceRule) -> Result<Value> {
+    match source.top("openapi")? {
+        Some(Value::String(v)) if v.starts_with("3.0.") => {}
+        Some(v) => bail!("{name}: `openapi` is {v}; only OpenAPI 3.0.x descriptions can be sliced"),
+        None => bail!("{name}: not an OpenAPI description (no top-level `openapi`)"),
+    }
+    let mut paths = Map::new();
+    for key in source.path_keys() {
+        if rule.keeps(&key) {
+            paths.insert(key.clone(), source.path(&key)?);
+        }
+    }
+    if paths.is_empty() {
+        bail!(
+            "{name}: no path matches the slice rule (prefixes {:?}); is this the right document?",
+            rule.prefixes
+        );
+    }
+    for prefix in &rule.prefixes {
+        if !paths.keys().any(|p| {
+            rule.keeps(p)
+                && (p == prefix || p.starts_with(&format!("{}/", prefix.trim_end_matches('/'))))
+        }) {
+            bail!("{name}: prefix {prefix} matches no path");
+        }
+    }
+
+    // Transitive closure over `$ref`s.
+    let mut kept: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut queue: VecDeque<(String, String)> = VecDeque::new();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut refs = Vec::new();
+    let mut where_from: BTreeMap<String, String> = BTreeMap::new();
+    for (p, item) in &paths {
+        let before = refs.len();
+        collect_refs(item, &mut refs);
+        for r in &refs[before..] {
+            where_from
+                .entry(r.clone())
+                .or_insert_with(|| format!("paths.{p}"));
+        }
+    }
+    let enqueue = |r: &str,
+                   queue: &mut VecDeque<(String, String)>,
+                   seen: &mut BTreeSet<(String, String)>|
+     -> Result<()> {
+        let rest = r
+            .strip_prefix("#/components/")
+            .ok_or_else(|| anyhow!("{name}: `$ref` {r} is not a local component reference"))?;
+        let (kind, comp) = rest
+            .split_once('/')
+            .ok_or_else(|| anyhow!("{name}: malformed `$ref` {r}"))?;
+        let key = (kind.to_owned(), comp.replace("~1", "/").replace("~0", "~"));
+        if seen.insert(key.clone()) {
+            queue.push_back(key);
+        }
+        Ok(())
+    };
+    for r in &refs {
+        enqueue(r, &mut queue, &mut seen)?;
+    }
+    while let Some((kind, comp)) = queue.pop_front() {
+        let Some(value) = source.component(&kind, &comp)? else {
+            let origin = where_from
+                .get(&format!("#/components/{kind}/{comp}"))
+                .cloned()
+                .unwrap_or_default();
+            bail!(
+                "{name}: dangling `$ref` #/components/{kind}/{comp} (referenced from {origin}) does not exist"
+            );
+        };
+        let value = match (kind.as_str(), rule.boundary.get(&comp)) {
+            ("schemas", Some(Boundary::Stub)) => stub(&comp, &value),
+            _ => value,
+        };
+        let mut inner = Vec::new();
+        collect_refs(&value, &mut inner);
+        for r in inner {
+            where_from
+                .entry(r.clone())
+                .or_insert_with(|| format!("components.{kind}.{comp}"));
+            enqueue(&r, &mut queue, &mut seen)?;
+        }
+        kept.insert((kind, comp), value);
+    }
+
+    // Discriminator mappings list every derived type of the whole model:
+    // keep only the entries the slice holds.
+    for ((kind, _), value) in kept.iter_mut() {
+        if kind != "schemas" {
+            continue;
+        }
+        if let Some(Value::Object(mapping)) = value.pointer_mut("/discriminator/mapping") {
+            mapping.retain(|_, target| {
+                target
+                    .as_str()
+                    .and_then(doc::schema_ref_name)
+                    .is_some_and(|n| seen.contains(&("schemas".to_owned(), n.to_owned())))
+            });
+        }
+    }
+
+    // Assemble in the source's order.
+    let mut components = Map::new();
+    let mut kinds: Vec<String> = COMPONENT_KINDS.iter().map(|s| s.to_string()).collect();
+    kinds.retain(|k| kept.keys().any(|(kk, _)| kk == k) || k == "securitySchemes");
+    for kind in kinds {
+        let mut m = Map::new();
+        for comp in source.component_names(&kind) {
+            if let Some(v) = kept.remove(&(kind.clone(), comp.clone())) {
+                m.insert(comp, v);
+            } else if kind == "securitySchemes"
+                && let Some(v) = source.component(&kind, &comp)?
+            {
+                m.insert(comp, v);
+            }
+        }
+        if !m.is_empty() {
+            components.insert(kind, Value::Object(m));
+        }
+    }
+    let used_tags: BTreeSet<String> = paths
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flat_map(|m| m.values()))
+        .filter_map(|op| op.get("tags").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    let mut out = Map::new();
+    let mut paths = Some(paths);
+    let mut components = Some(components);
+    for key in source.top_keys() {
+        match key.as_str() {
+            "paths" => {
+                out.insert(key, Value::Object(paths.take().unwrap_or_default()));
+            }
+            "components" => {
+                out.insert(key, Value::Object(components.take().unwrap_or_default()));
+            }
+            "tags" => {
+                let tags: Vec<Value> = source
+                    .top("tags")?
+                    .and_then(|t| t.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| {
+                        t.get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| used_tags.contains(n))
+                    })
+                    .collect();
+                out.insert(key, Value::Array(tags));
+            }
+            _ => {
+                if let Some(v) = source.top(&key)? {
+                    out.insert(key, v);
+                }
+            }
+        }
+    }
+    let out = Value::Object(out);
+    doc::check_refs(&format!("slice of {name}"), &out)?;
+    Ok(out)
+}
+
+/// Provenance written next to the slice (`specs/source.toml`).
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    pub slice_file: String,
+    pub slice_sha256: String,
+    pub source_file: String,
+    pub source_sha256: String,
+    pub repository: Option<String>,
+    pub upstream_path: Option<String>,
+    pub commit: Option<String>,
+    pub kind: String,
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// The text of `source.toml` for a slice cut by `cargo xtask slice`.
+pub fn record(rule: &SliceRule, p: &Provenance) -> String {
+    let mut out = String::new();
+    out.push_str("# Provenance of the spec slice, read and checked by the xtask tests.\n");
+    out.push_str("# Written by `cargo xtask slice`; the slice rule and boundary are read back from here.\n\n");
+    out.push_str("[slice]\n");
+    out.push_str(&format!("file = {}\n", toml_str(&p.slice_file)));
+    out.push_str(&format!("sha256 = {}\n", toml_str(&p.slice_sha256)));
+    out.push_str("# Paths kept: these prefixes and everything below them ...\n");
+    out.push_str(&format!("prefixes = {}\n", toml_list(&rule.prefixes)));
+    out.push_str("# ... except below these, which belong to other Graph APIs reached through a\n# non-contained navigation property.\n");
+    out.push_str(&format!("exclude = {}\n\n", toml_list(&rule.exclude)));
+    out.push_str("# Types outside microsoft.graph.teamsAdministration that the slice reaches.\n");
+    out.push_str("# \"keep\": copied as published. \"stub\": cut to `id` and `@odata.type` (the\n# generated model keeps every other field in its `extra` map).\n");
+    out.push_str("[boundary]\n");
+    for (k, v) in &rule.boundary {
+        let v = match v {
+            Boundary::Keep => "keep",
+            Boundary::Stub => "stub",
+        };
+        out.push_str(&format!("{} = {}\n", toml_str(k), toml_str(v)));
+    }
+    out.push_str("\n[source]\n");
+    out.push_str(&format!("kind = {}\n", toml_str(&p.kind)));
+    out.push_str(&format!("file = {}\n", toml_str(&p.source_file)));
+    out.push_str(&format!("sha256 = {}\n", toml_str(&p.source_sha256)));
+    if let Some(r) = &p.repository {
+        out.push_str(&format!("repository = {}\n", toml_str(r)));
+    }
+    if let Some(r) = &p.upstream_path {
+        out.push_str(&format!("path = {}\n", toml_str(r)));
+    }
+    if let Some(r) = &p.commit {
+        out.push_str(&format!("commit = {}\n", toml_str(r)));
+    }
+    out
+}
+
+/// A slice cut from a file, with its provenance.
+pub struct Cut {
+    pub doc: Value,
+    pub text: String,
+    pub provenance: Provenance,
+}
+
+/// Where a cut came from, when the caller knows.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub repository: Option<String>,
+    pub upstream_path: Option<String>,
+    pub commit: Option<String>,
+}
+
+/// Reads `from` (OpenAPI YAML/JSON) and cuts the slice; `slice_file` is the
+/// name the slice will be stored under (for the record).
+pub fn cut(from: &Path, rule: &SliceRule, origin: &Origin, slice_file: &str) -> Result<Cut> {
+    let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let name = from.display().to_string();
+    let text = std::str::from_utf8(&bytes).map_err(|e| anyhow!("{name}: not UTF-8 text ({e})"))?;
+    let source = crate::index::open(from, text)?;
+    let doc = slice(&name, source.as_ref(), rule)?;
+    let out = crate::yaml::to_string(&doc);
+    let provenance = Provenance {
+        slice_file: slice_file.to_owned(),
+        slice_sha256: doc::sha256_hex(out.as_bytes()),
+        source_file: from
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or(name),
+        source_sha256: doc::sha256_hex(&bytes),
+        repository: origin.repository.clone(),
+        upstream_path: origin.upstream_path.clone(),
+        commit: origin.commit.clone(),
+        kind: "upstream-openapi".into(),
+    };
+    Ok(Cut {
+        doc,
+        text: out,
+        provenance,
+    })
+}

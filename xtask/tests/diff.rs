@@ -1,0 +1,346 @@
+//! `cargo xtask diff`: each change kind between pairs of slices the tests
+//! write, both classifications, both formats, and --fail-on-breaking.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use xtask::codegen::prepare;
+use xtask::diff::{self, Verdict};
+use xtask::workspace_root;
+
+fn committed() -> Value {
+    xtask::doc::load(&workspace_root().join("specs/graph-beta-teams-administration.openapi.yaml"))
+        .unwrap()
+        .value
+}
+
+fn overlay() -> PathBuf {
+    workspace_root().join("specs/overlay.yaml")
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, xtask::yaml::to_string(v)).unwrap();
+    p
+}
+
+const NA: &str = "microsoft.graph.teamsAdministration.numberAssignment";
+const ASSIGN: &str = "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
+
+fn props<'a>(doc: &'a mut Value, schema: &str) -> &'a mut serde_json::Map<String, Value> {
+    doc["components"]["schemas"][schema]["allOf"][1]["properties"]
+        .as_object_mut()
+        .unwrap()
+}
+
+/// Diffs the committed slice against a changed copy, both after the overlay.
+fn diff_with(edit: impl FnOnce(&mut Value)) -> diff::Report {
+    diff_with_overlay(Some(&overlay()), edit)
+}
+
+fn diff_with_overlay(overlay: Option<&Path>, edit: impl FnOnce(&mut Value)) -> diff::Report {
+    let dir = tempfile::tempdir().unwrap();
+    let old = committed();
+    let mut new = old.clone();
+    edit(&mut new);
+    let a = prepare(&write(dir.path(), "old.yaml", &old), overlay).unwrap();
+    let b = prepare(&write(dir.path(), "new.yaml", &new), overlay).unwrap();
+    diff::report(&a, &b)
+}
+
+fn only(report: &diff::Report) -> &diff::Change {
+    assert_eq!(report.changes.len(), 1, "{:#?}", report.changes);
+    &report.changes[0]
+}
+
+#[test]
+fn identical_slices_have_no_changes() {
+    let r = diff_with(|_| {});
+    assert!(r.changes.is_empty());
+    assert!(r.markdown().contains("No API changes."));
+}
+
+#[test]
+fn a_new_enum_member_is_compatible_for_both() {
+    let r = diff_with(|d| {
+        d["components"]["schemas"]["microsoft.graph.teamsAdministration.numberType"]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .insert(4, json!("teamsPhoneCloud"));
+    });
+    let c = only(&r);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        (
+            "enum_member_added",
+            Verdict::NonBreaking,
+            Verdict::NonBreaking
+        )
+    );
+    assert!(c.detail.contains("teamsPhoneCloud"));
+}
+
+#[test]
+fn a_removed_enum_member_breaks_both() {
+    let r = diff_with(|d| {
+        d["components"]["schemas"]["microsoft.graph.teamsAdministration.customerAction"]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+    });
+    let c = only(&r);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        ("enum_member_removed", Verdict::Breaking, Verdict::Breaking)
+    );
+}
+
+#[test]
+fn model_properties_added_removed_retyped_renullabled() {
+    let added = diff_with(|d| {
+        props(d, NA).insert(
+            "carrierName".into(),
+            json!({"type": "string", "nullable": true}),
+        );
+    });
+    let c = only(&added);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        ("property_added", Verdict::NonBreaking, Verdict::NonBreaking)
+    );
+    assert_eq!(c.location, format!("schema {NA}.carrierName"));
+
+    let removed = diff_with(|d| {
+        props(d, NA).remove("city");
+    });
+    assert_eq!(
+        (
+            only(&removed).kind,
+            only(&removed).graph,
+            only(&removed).rust
+        ),
+        ("property_removed", Verdict::Breaking, Verdict::Breaking)
+    );
+
+    let retyped = diff_with(|d| {
+        props(d, NA).insert(
+            "isoCountryCode".into(),
+            json!({"type": "integer", "format": "int32", "nullable": true}),
+        );
+    });
+    let c = only(&retyped);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        (
+            "property_type_changed",
+            Verdict::Breaking,
+            Verdict::Breaking
+        )
+    );
+    assert!(c.detail.contains("string → integer(int32)"), "{}", c.detail);
+
+    let nullable = diff_with(|d| {
+        props(d, NA).insert(
+            "telephoneNumber".into(),
+            json!({"type": "string", "nullable": true}),
+        );
+    });
+    let c = only(&nullable);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        (
+            "property_nullability_changed",
+            Verdict::Breaking,
+            Verdict::NonBreaking
+        )
+    );
+}
+
+#[test]
+fn action_parameters_required_or_optional() {
+    fn body(d: &mut Value) -> &mut Value {
+        &mut d["paths"][ASSIGN]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    }
+    let optional = diff_with(|d| {
+        body(d)["properties"]["notify"] = json!({"type": "boolean", "nullable": true});
+    });
+    let c = only(&optional);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        ("property_added", Verdict::NonBreaking, Verdict::NonBreaking)
+    );
+    assert!(c.location.starts_with("POST /admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber body"));
+
+    // The converter writes no `required`; a new required parameter would
+    // come with an overlay entry, which both sides share: simulate it here.
+    let required = diff_with(|d| {
+        body(d)["properties"]["emergencyAddressId"] = json!({"type": "string"});
+        body(d)["required"] = json!(["emergencyAddressId"]);
+    });
+    let c = only(&required);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        ("property_added", Verdict::Breaking, Verdict::Breaking)
+    );
+    assert!(c.note.as_deref().unwrap().contains("constructor"));
+}
+
+#[test]
+fn operations_added_removed_renamed_and_parameters() {
+    let added = diff_with(|d| {
+        let copy = d["paths"][ASSIGN].clone();
+        d["paths"]
+            .as_object_mut()
+            .unwrap()
+            .insert(ASSIGN.replace("assignNumber", "releaseNumber"), copy);
+        d["paths"][ASSIGN.replace("assignNumber", "releaseNumber")]["post"]["operationId"] =
+            json!("admin.teams.telephoneNumberManagement.numberAssignments_releaseNumber");
+    });
+    let c = only(&added);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        (
+            "operation_added",
+            Verdict::NonBreaking,
+            Verdict::NonBreaking
+        )
+    );
+
+    // Every path has an overlay entry (its method name), so removing one
+    // is compared without the overlay.
+    let removed = diff_with_overlay(None, |d| {
+        d["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/admin/teams/telephoneNumberManagement/operations/$count");
+    });
+    let c = only(&removed);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        ("operation_removed", Verdict::Breaking, Verdict::Breaking)
+    );
+
+    let param = diff_with(|d| {
+        d["paths"]["/admin/teams/telephoneNumberManagement/numberAssignments"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                json!({"name": "ConsistencyLevel", "in": "header", "schema": {"type": "string"}}),
+            );
+    });
+    let c = only(&param);
+    assert_eq!(
+        (c.kind, c.graph, c.rust),
+        (
+            "parameter_added",
+            Verdict::NonBreaking,
+            Verdict::NonBreaking
+        )
+    );
+}
+
+#[test]
+fn a_realistic_update_and_both_formats() {
+    let r = diff_with(|d| {
+        d["components"]["schemas"]["microsoft.graph.teamsAdministration.numberType"]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .insert(4, json!("teamsPhoneCloud"));
+        props(d, NA).remove("city");
+        let copy = d["paths"][ASSIGN].clone();
+        d["paths"]
+            .as_object_mut()
+            .unwrap()
+            .insert(ASSIGN.replace("assignNumber", "releaseNumber"), copy);
+        d["paths"][ASSIGN.replace("assignNumber", "releaseNumber")]["post"]["operationId"] =
+            json!("admin.teams.telephoneNumberManagement.numberAssignments_releaseNumber");
+    });
+    assert_eq!(r.summary.changes, 3);
+    assert_eq!((r.summary.breaking_graph, r.summary.breaking_rust), (1, 1));
+    let md = r.markdown();
+    assert!(
+        md.contains("3 change(s): 1 breaking by Graph's rules, 1 breaking for the Rust API."),
+        "{md}"
+    );
+    // Breaking changes come first.
+    let first_row = md
+        .lines()
+        .find(|l| l.starts_with("| property removed"))
+        .unwrap();
+    assert!(
+        md.find(first_row).unwrap() < md.find("| enum member added").unwrap(),
+        "{md}"
+    );
+    let json: Value = serde_json::from_str(&r.json()).unwrap();
+    assert_eq!(json["format"], "graph-teams-admin.api-diff/1");
+    assert_eq!(
+        json["summary"],
+        json!({"changes": 3, "breaking_graph": 1, "breaking_rust": 1})
+    );
+    let kinds: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"enum_member_added")
+            && kinds.contains(&"property_removed")
+            && kinds.contains(&"operation_added")
+    );
+    for c in json["changes"].as_array().unwrap() {
+        for key in ["kind", "location", "detail", "graph", "rust"] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+    }
+}
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_formats_and_fails_on_breaking() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.yaml", &committed());
+    let mut changed = committed();
+    props(&mut changed, NA).remove("city");
+    let new = write(dir.path(), "new.yaml", &changed);
+    let md = xtask(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert!(md.status.success());
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| property removed |"));
+    let strict = xtask(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on-breaking",
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    let parsed: Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert_eq!(parsed["summary"]["breaking_graph"], 1);
+    let same = xtask(&[
+        "diff",
+        old.to_str().unwrap(),
+        old.to_str().unwrap(),
+        "--fail-on-breaking",
+    ]);
+    assert!(same.status.success());
+    // An overlay that no longer applies to a side is named.
+    let mut gone = committed();
+    gone["paths"].as_object_mut().unwrap().remove(ASSIGN);
+    let gone = write(dir.path(), "gone.yaml", &gone);
+    let err = xtask(&["diff", old.to_str().unwrap(), gone.to_str().unwrap()]);
+    assert!(!err.status.success());
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(
+        stderr.contains("new side") && stderr.contains("matched zero nodes"),
+        "{stderr}"
+    );
+}
