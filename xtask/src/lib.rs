@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bodies;
 pub mod codegen;
+pub mod csdl;
 pub mod diff;
 pub mod doc;
 pub mod emit;

@@ -43,24 +43,28 @@ pub fn today() -> String {
 /// Inserts `entry` under `## Unreleased` (creating the heading if needed).
 pub fn changelog_with(existing: &str, entry: &str) -> String {
     let head = "## Unreleased";
-    let body = existing.trim_end();
-    let (before, after) = match body.find(head) {
-        Some(at) => {
-            let end = at + head.len();
-            (body[..end].to_owned(), body[end..].to_owned())
-        }
-        None => {
-            let (title, rest) = match body.strip_prefix("# ") {
-                Some(_) => match body.find('\n') {
-                    Some(nl) => (body[..nl].to_owned(), body[nl..].to_owned()),
-                    None => (body.to_owned(), String::new()),
-                },
-                None => ("# Changelog".to_owned(), format!("\n\n{body}")),
-            };
-            (format!("{title}\n\n{head}"), rest)
+    let entry = entry.trim();
+    let text = existing.trim();
+    let then = |rest: &str| {
+        let rest = rest.trim_start();
+        if rest.is_empty() {
+            String::new()
+        } else {
+            format!("\n\n{rest}")
         }
     };
-    format!("{before}\n\n{}\n{}\n", entry.trim_end(), after.trim_end()).replace("\n\n\n", "\n\n")
+    let out = match text.find(head) {
+        Some(at) => {
+            let end = at + head.len();
+            format!("{}\n\n{entry}{}", &text[..end], then(&text[end..]))
+        }
+        None if text.starts_with("# ") => {
+            let (title, rest) = text.split_once('\n').unwrap_or((text, ""));
+            format!("{title}\n\n{head}\n\n{entry}{}", then(rest))
+        }
+        None => format!("# Changelog\n\n{head}\n\n{entry}{}", then(text)),
+    };
+    out + "\n"
 }
 
 /// Runs the update against the workspace at `root`.
