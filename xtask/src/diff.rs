@@ -20,7 +20,8 @@ pub const FORMAT: &str = "graph-teams-admin.api-diff/1";
 pub enum Ty {
     Prim(String),
     Ref(String),
-    Array(Box<Ty>),
+    /// An array, and whether its items may be null.
+    Array(Box<Ty>, bool),
     Object(BTreeMap<String, Prop>),
     Any,
 }
@@ -41,7 +42,8 @@ impl std::fmt::Display for Ty {
         match self {
             Ty::Prim(p) => f.write_str(p),
             Ty::Ref(r) => f.write_str(r),
-            Ty::Array(i) => write!(f, "array of {i}"),
+            Ty::Array(i, false) => write!(f, "array of {i}"),
+            Ty::Array(i, true) => write!(f, "array of nullable {i}"),
             Ty::Object(_) => f.write_str("inline object"),
             Ty::Any => f.write_str("any"),
         }
@@ -61,9 +63,10 @@ pub fn ty(schema: &Value) -> (Ty, bool) {
         return (Ty::Ref(short(r)), nullable);
     }
     let t = match schema.get("type").and_then(Value::as_str) {
-        Some("array") => Ty::Array(Box::new(
-            schema.get("items").map(|i| ty(i).0).unwrap_or(Ty::Any),
-        )),
+        Some("array") => {
+            let (item, nullable) = schema.get("items").map(ty).unwrap_or((Ty::Any, false));
+            Ty::Array(Box::new(item), nullable)
+        }
         Some("object") | None if schema.get("properties").is_some() => Ty::Object(props(schema)),
         Some(p) => match schema.get("format").and_then(Value::as_str) {
             Some(fmt) => Ty::Prim(format!("{p}({fmt})")),
@@ -133,6 +136,7 @@ pub struct Op {
 /// The parts of a description a diff compares.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
+    pub servers: Vec<String>,
     pub ops: BTreeMap<(String, String), Op>,
     pub schemas: BTreeMap<String, Shape>,
 }
@@ -150,7 +154,19 @@ pub fn model(doc: &Value) -> Model {
     // Entity inheritance flattened; '@odata.type' bookkeeping removed.
     normalize::flatten_all_of(&mut doc);
     normalize::odata_type_not_required(&mut doc);
-    let mut m = Model::default();
+    let mut m = Model {
+        servers: Vec::new(),
+        ..Model::default()
+    };
+    m.servers = doc
+        .get("servers")
+        .and_then(Value::as_array)
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.get("url").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     for (name, schema) in doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -309,8 +325,28 @@ fn diff_props(
             None if request => out.push(change("property_added", at, format!("new optional parameter `{name}` ({})", p.ty), NonBreaking, NonBreaking, Some("a new setter on the body"))),
             None => out.push(change("property_added", at, format!("new property `{name}` ({})", p.ty), NonBreaking, NonBreaking, Some("a new field; builders and deserialization are unaffected (struct literals must add it)"))),
             Some(o) => {
-                if o.ty != p.ty {
-                    out.push(change("property_type_changed", at.clone(), format!("type {} → {}", o.ty, p.ty), Breaking, Breaking, None));
+                match (&o.ty, &p.ty) {
+                    (Ty::Array(a, an), Ty::Array(b, bn)) if a == b && an != bn => {
+                        // Response models drop item nullability (normalisation
+                        // collapses it); action bodies keep it (`Vec<Option<T>>`).
+                        let (graph, rust) = match (request, *bn) {
+                            (true, _) => (if *bn { NonBreaking } else { Breaking }, Breaking),
+                            (false, true) => (Breaking, NonBreaking),
+                            (false, false) => (NonBreaking, NonBreaking),
+                        };
+                        out.push(change(
+                            "items_nullability_changed",
+                            at.clone(),
+                            format!("items nullable {an} → {bn}"),
+                            graph,
+                            rust,
+                            (!request).then_some("model collections are `Vec<T>` either way"),
+                        ));
+                    }
+                    (a, b) if a != b => {
+                        out.push(change("property_type_changed", at.clone(), format!("type {a} → {b}"), Breaking, Breaking, None));
+                    }
+                    _ => {}
                 }
                 if o.nullable != p.nullable {
                     let (graph, rust, note) = match (request, p.nullable) {
@@ -345,6 +381,16 @@ fn diff_props(
 /// Compares two models.
 pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
     let mut out = Vec::new();
+    if old.servers != new.servers {
+        out.push(change(
+            "server_changed",
+            "servers".into(),
+            format!("{:?} → {:?}", old.servers, new.servers),
+            NonBreaking,
+            NonBreaking,
+            Some("the client's base URL is configured at run time (beta by default, `.v1()` for v1.0)"),
+        ));
+    }
     for (key, op) in &new.ops {
         let at = format!("{} {}", key.1, key.0);
         let Some(o) = old.ops.get(key) else {

@@ -44,9 +44,12 @@ enum Command {
     /// Slice a new upstream description, regenerate, and record what changed
     /// in CHANGELOG.md.
     Update {
-        /// The full Graph OpenAPI document (YAML or JSON).
+        /// The full Graph description: OpenAPI (YAML or JSON) or CSDL (XML).
         #[arg(long)]
         from: PathBuf,
+        /// The server a CSDL slice describes (default https://graph.microsoft.com/beta/).
+        #[arg(long)]
+        server_url: Option<String>,
         /// Upstream repository the file came from (for the record).
         #[arg(long)]
         repository: Option<String>,
@@ -91,14 +94,24 @@ enum Command {
     /// Baselines measured by `bench` (not for people).
     #[command(hide = true)]
     BenchChild { what: String, file: PathBuf },
-    /// Cut the slice from the full published description.
+    /// Cut the slice from the full published description (OpenAPI YAML/JSON,
+    /// or the CSDL `$metadata` XML).
     Slice {
-        /// The full Graph OpenAPI document (YAML or JSON).
+        /// The full Graph description: OpenAPI (YAML or JSON) or CSDL (XML).
         #[arg(long)]
         from: PathBuf,
         /// Path prefixes to keep (default: the rule in specs/source.toml).
         #[arg(long = "prefix")]
         prefixes: Vec<String>,
+        /// The root path to cut from a CSDL (same as a single --prefix).
+        #[arg(long)]
+        root: Option<String>,
+        /// The namespace to cut from a CSDL (default: the rule in specs/source.toml).
+        #[arg(long)]
+        namespace: Option<String>,
+        /// The server a CSDL slice describes (default https://graph.microsoft.com/beta/).
+        #[arg(long)]
+        server_url: Option<String>,
         /// Where to write the slice. Default: the slice in specs/ (and the
         /// record specs/source.toml).
         #[arg(long)]
@@ -129,20 +142,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Update {
             from,
+            server_url,
             repository,
             upstream_path,
             commit,
         } => {
             let root = workspace_root();
-            let done = xtask::update::run(
-                &root,
-                &from,
-                &Origin {
-                    repository,
-                    upstream_path,
-                    commit,
-                },
-            )?;
+            let origin = Origin {
+                server_url,
+                repository,
+                upstream_path,
+                commit,
+            };
+            let done = xtask::update::run(&root, &from, &origin)?;
             let s = &done.report.summary;
             if !done.slice_changed {
                 println!(
@@ -210,7 +222,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let root = workspace_root();
             let report = match what.as_str() {
                 "slice" => xtask::bench::slice(&root, size_mb, runs)?,
-                other => anyhow::bail!("unknown benchmark {other:?} (slice)"),
+                "csdl" => xtask::bench::csdl(&root, size_mb, runs)?,
+                "generate" => xtask::bench::generate(&root, runs)?,
+                "sdk" => xtask::bench::sdk(&root)?,
+                other => anyhow::bail!("unknown benchmark {other:?} (slice, csdl, generate, sdk)"),
             };
             print!("{report}");
             if !dry_run {
@@ -222,6 +237,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bytes = std::fs::read(&file)?;
             match what.as_str() {
                 "read" => println!("{}", xtask::doc::sha256_hex(&bytes)),
+                "csdl" => {
+                    let options = xtask::csdl::synthetic::options();
+                    let doc = xtask::csdl::slice_from_csdl(&file, &bytes, &options)?;
+                    println!("{}", xtask::yaml::to_string(&doc).len());
+                }
+                "xml-scan" => {
+                    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
+                    let mut buf = Vec::new();
+                    let mut events = 0u64;
+                    loop {
+                        match reader.read_event_into(&mut buf)? {
+                            quick_xml::events::Event::Eof => break,
+                            _ => events += 1,
+                        }
+                        buf.clear();
+                    }
+                    println!("{events}");
+                }
+                "prepare" => {
+                    let overlay = workspace_root().join(defaults::OVERLAY);
+                    let p = codegen::prepare(&file, Some(&overlay))?;
+                    println!("{}", p.doc.as_object().map(|m| m.len()).unwrap_or(0));
+                }
                 "parse" => {
                     let v: serde_json::Value = serde_yaml_ng::from_slice(&bytes)?;
                     println!(
@@ -239,6 +277,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Slice {
             from,
             prefixes,
+            root: root_path,
+            namespace,
+            server_url,
             out,
             repository,
             upstream_path,
@@ -250,6 +291,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !prefixes.is_empty() {
                 rule.prefixes = prefixes;
             }
+            if let Some(r) = root_path {
+                rule.prefixes = vec![r];
+            }
+            if let Some(ns) = namespace {
+                rule.namespace = ns;
+            }
             let default_out = root.join(defaults::SPEC);
             let out_path = out.unwrap_or_else(|| default_out.clone());
             let slice_file = out_path
@@ -257,16 +304,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let started = Instant::now();
-            let cut = slice::cut(
-                &from,
-                &rule,
-                &Origin {
-                    repository,
-                    upstream_path,
-                    commit,
-                },
-                &slice_file,
-            )?;
+            let origin = Origin {
+                server_url,
+                repository,
+                upstream_path,
+                commit,
+            };
+            let cut = slice::cut(&from, &rule, &origin, &slice_file)?;
             let elapsed = started.elapsed();
             std::fs::write(&out_path, &cut.text)
                 .with_context(|| format!("cannot write {}", out_path.display()))?;

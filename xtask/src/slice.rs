@@ -24,6 +24,8 @@ pub enum Boundary {
 /// What to keep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SliceRule {
+    /// The namespace the slice is about (used when cutting from CSDL).
+    pub namespace: String,
     pub prefixes: Vec<String>,
     pub exclude: Vec<String>,
     /// Component schema name → rule. Schemas not listed are followed.
@@ -66,6 +68,11 @@ impl SliceRule {
             }
         }
         Ok(Self {
+            namespace: slice
+                .get("namespace")
+                .and_then(|v| v.as_str())
+                .unwrap_or("microsoft.graph.teamsAdministration")
+                .to_owned(),
             prefixes: list(slice, "prefixes"),
             exclude: list(slice, "exclude"),
             boundary,
@@ -318,6 +325,8 @@ pub fn record(rule: &SliceRule, p: &Provenance) -> String {
     out.push_str("[slice]\n");
     out.push_str(&format!("file = {}\n", toml_str(&p.slice_file)));
     out.push_str(&format!("sha256 = {}\n", toml_str(&p.slice_sha256)));
+    out.push_str("# The namespace sliced (what a CSDL input is cut to).\n");
+    out.push_str(&format!("namespace = {}\n", toml_str(&rule.namespace)));
     out.push_str("# Paths kept: these prefixes and everything below them ...\n");
     out.push_str(&format!("prefixes = {}\n", toml_list(&rule.prefixes)));
     out.push_str("# ... except below these, which belong to other Graph APIs reached through a\n# non-contained navigation property.\n");
@@ -358,19 +367,67 @@ pub struct Cut {
 /// Where a cut came from, when the caller knows.
 #[derive(Clone, Debug, Default)]
 pub struct Origin {
+    /// For CSDL input: the server the slice describes (default Graph beta).
+    pub server_url: Option<String>,
     pub repository: Option<String>,
     pub upstream_path: Option<String>,
     pub commit: Option<String>,
 }
 
-/// Reads `from` (OpenAPI YAML/JSON) and cuts the slice; `slice_file` is the
-/// name the slice will be stored under (for the record).
+/// The server a slice cut from CSDL describes unless told otherwise.
+pub const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta/";
+
+/// Converts a CSDL document with the slice rule, into the converter's shape.
+fn from_csdl(from: &Path, bytes: &[u8], rule: &SliceRule, origin: &Origin) -> Result<Value> {
+    use crate::csdl::{self, CsdlSliceOptions};
+    let root = match rule.prefixes.as_slice() {
+        [root] => root.clone(),
+        other => bail!(
+            "{}: a CSDL input is cut from one root path; the rule has {other:?}",
+            from.display()
+        ),
+    };
+    let options = CsdlSliceOptions {
+        namespace: rule.namespace.clone(),
+        root,
+        server_url: origin
+            .server_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+        exclude_below: rule.exclude.clone(),
+        boundary: rule
+            .boundary
+            .iter()
+            .map(|(k, v)| {
+                let b = match v {
+                    Boundary::Keep => csdl::Boundary::Keep,
+                    Boundary::Stub => csdl::Boundary::Stub,
+                };
+                (k.clone(), b)
+            })
+            .collect(),
+    };
+    csdl::slice_from_csdl(from, bytes, &options)
+}
+
+/// Reads `from` (OpenAPI YAML/JSON, or CSDL XML: detected by content) and
+/// cuts the slice; `slice_file` is the name the slice will be stored under
+/// (for the record).
 pub fn cut(from: &Path, rule: &SliceRule, origin: &Origin, slice_file: &str) -> Result<Cut> {
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
     let name = from.display().to_string();
-    let text = std::str::from_utf8(&bytes).map_err(|e| anyhow!("{name}: not UTF-8 text ({e})"))?;
-    let source = crate::index::open(from, text)?;
-    let doc = slice(&name, source.as_ref(), rule)?;
+    let (doc, kind) = if crate::csdl::is_csdl(&bytes) {
+        let converted = from_csdl(from, &bytes, rule, origin)?;
+        (
+            slice(&name, &crate::index::Tree(converted), rule)?,
+            "upstream-csdl",
+        )
+    } else {
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| anyhow!("{name}: not UTF-8 text ({e})"))?;
+        let source = crate::index::open(from, text)?;
+        (slice(&name, source.as_ref(), rule)?, "upstream-openapi")
+    };
     let out = crate::yaml::to_string(&doc);
     let provenance = Provenance {
         slice_file: slice_file.to_owned(),
@@ -383,7 +440,7 @@ pub fn cut(from: &Path, rule: &SliceRule, origin: &Origin, slice_file: &str) -> 
         repository: origin.repository.clone(),
         upstream_path: origin.upstream_path.clone(),
         commit: origin.commit.clone(),
-        kind: "upstream-openapi".into(),
+        kind: kind.into(),
     };
     Ok(Cut {
         doc,

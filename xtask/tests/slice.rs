@@ -227,3 +227,70 @@ fn bad_inputs_get_clear_errors() {
         &["broken.json", "invalid JSON"],
     );
 }
+
+/// The CSDL fixture, without its action bound to `user` (reachable through
+/// the fixture's `members/{id}/user`, which our rule does not exclude).
+fn csdl_fixture() -> String {
+    let text =
+        std::fs::read_to_string(workspace_root().join("xtask/tests/fixtures/csdl/teams-like.xml"))
+            .unwrap();
+    let start = text.find("<Action Name=\"resetWidgets\"").unwrap();
+    let end = start + text[start..].find("</Action>").unwrap() + "</Action>".len();
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn csdl_input_is_detected_and_cut_with_the_same_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = write(dir.path(), "metadata.xml", &csdl_fixture());
+    let out = dir.path().join("cut.yaml");
+    let run = xtask(&[
+        "slice",
+        "--from",
+        from.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--server-url",
+        "https://graph.microsoft.com/v1.0/",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let cut = xtask::doc::load(&out).unwrap().value;
+    assert_eq!(cut["openapi"], "3.0.4");
+    assert_eq!(
+        cut["servers"][0]["url"],
+        "https://graph.microsoft.com/v1.0/"
+    );
+    assert!(
+        cut["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|p| p.starts_with("/admin/teams"))
+    );
+    // The unrelated namespace around it is not there.
+    assert!(!text(&std::fs::read(&out).unwrap()).contains("callRecords"));
+}
+
+#[test]
+fn bad_csdl_inputs_get_clear_errors() {
+    let good = csdl_fixture();
+    let truncated = &good[..good.find("<EntityType Name=\"memberConfig\"").unwrap() + 40];
+    fails_and_writes_nothing(truncated, "truncated.xml", &[], &["truncated.xml"]);
+    fails_and_writes_nothing(
+        &good,
+        "other-ns.xml",
+        &["--namespace", "microsoft.graph.nowhere"],
+        &["other-ns.xml", "microsoft.graph.nowhere"],
+    );
+    let dangling = good.replacen(
+        "Type=\"teamsAdministration.accountKind\"",
+        "Type=\"teamsAdministration.accountKnd\"",
+        1,
+    );
+    fails_and_writes_nothing(
+        &dangling,
+        "dangling.xml",
+        &[],
+        &["dangling.xml", "accountKnd", "does not resolve"],
+    );
+}
