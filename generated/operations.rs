@@ -238,7 +238,32 @@ pub const OPERATIONS: &[OperationMeta] = &[
         summary: "Get the number of the resource",
     },
 ];
-/// Looks up an operation by the id progenitor reports.
+/// Looks up an operation by the id progenitor reports (a `match`: this
+/// runs for every request).
 pub fn operation(operation_id: &str) -> Option<&'static OperationMeta> {
-    OPERATIONS.iter().find(|op| op.operation_id == operation_id)
+    match operation_id {
+        "get_teams_admin_root" => Some(&OPERATIONS[0usize]),
+        "get_policy_assignment" => Some(&OPERATIONS[1usize]),
+        "get_policy_id" => Some(&OPERATIONS[2usize]),
+        "list_user_assignments" => Some(&OPERATIONS[3usize]),
+        "get_user_assignment" => Some(&OPERATIONS[4usize]),
+        "count_user_assignments" => Some(&OPERATIONS[5usize]),
+        "assign_policy" => Some(&OPERATIONS[6usize]),
+        "unassign_policy" => Some(&OPERATIONS[7usize]),
+        "get_telephone_number_management" => Some(&OPERATIONS[8usize]),
+        "list_number_assignments" => Some(&OPERATIONS[9usize]),
+        "get_number_assignment" => Some(&OPERATIONS[10usize]),
+        "count_number_assignments" => Some(&OPERATIONS[11usize]),
+        "assign_number" => Some(&OPERATIONS[12usize]),
+        "unassign_number" => Some(&OPERATIONS[13usize]),
+        "update_number" => Some(&OPERATIONS[14usize]),
+        "list_operations" => Some(&OPERATIONS[15usize]),
+        "get_operation" => Some(&OPERATIONS[16usize]),
+        "count_operations" => Some(&OPERATIONS[17usize]),
+        "list_user_configurations" => Some(&OPERATIONS[18usize]),
+        "get_user_configuration" => Some(&OPERATIONS[19usize]),
+        "get_user_configuration_user" => Some(&OPERATIONS[20usize]),
+        "count_user_configurations" => Some(&OPERATIONS[21usize]),
+        _ => None,
+    }
 }

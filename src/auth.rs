@@ -12,10 +12,11 @@
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::Duration as StdDuration;
+use std::time::{Duration as StdDuration, Instant};
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::time::{Duration, OffsetDateTime};
+use reqwest::header::HeaderValue;
 
 /// A fixed bearer token, for tools that already have one and for tests.
 /// Its `Debug` never shows the token.
@@ -68,12 +69,27 @@ pub fn default_scope(base_url: &reqwest::Url) -> String {
     format!("{}/.default", base_url.origin().ascii_serialization())
 }
 
+/// A token ready to send: the `Authorization` value (marked sensitive, so
+/// `Debug` of a header map never shows it) and which fetch it came from.
+#[derive(Clone)]
+pub(crate) struct Bearer {
+    pub header: HeaderValue,
+    pub generation: u64,
+}
+
+struct Cached {
+    bearer: Bearer,
+    expires_on: OffsetDateTime,
+    /// When to stop using it: 5 minutes before it expires.
+    refresh_at: Instant,
+}
+
 /// Token cache with single-flight refresh.
 pub(crate) struct TokenCache {
     credential: Arc<dyn TokenCredential>,
     scope: String,
-    current: RwLock<Option<AccessToken>>,
-    refresh: tokio::sync::Mutex<()>,
+    current: RwLock<Option<Cached>>,
+    refresh: tokio::sync::Mutex<u64>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -81,19 +97,13 @@ impl fmt::Debug for TokenCache {
         let cached = self
             .current
             .read()
-            .map(|c| c.as_ref().map(|t| t.expires_on))
             .ok()
-            .flatten();
+            .and_then(|c| c.as_ref().map(|t| t.expires_on));
         f.debug_struct("TokenCache")
             .field("scope", &self.scope)
             .field("cached_token_expires_on", &cached)
             .finish_non_exhaustive()
     }
-}
-
-fn fresh(token: &AccessToken) -> bool {
-    let left = token.expires_on - OffsetDateTime::now_utc();
-    left > Duration::try_from(REFRESH_BEFORE_EXPIRY).unwrap_or(Duration::minutes(5))
 }
 
 impl TokenCache {
@@ -102,38 +112,65 @@ impl TokenCache {
             credential,
             scope,
             current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
+            refresh: tokio::sync::Mutex::new(0),
         }
     }
 
-    fn cached(&self) -> Option<AccessToken> {
-        self.current.read().ok()?.clone()
+    fn fresh(&self) -> Option<Bearer> {
+        let slot = self.current.read().ok()?;
+        let cached = slot.as_ref()?;
+        (Instant::now() < cached.refresh_at).then(|| cached.bearer.clone())
     }
 
     /// A token that is not about to expire, fetching one if needed.
-    pub(crate) async fn token(&self) -> azure_core::Result<Secret> {
-        if let Some(t) = self.cached().filter(fresh) {
-            return Ok(t.token);
+    pub(crate) async fn token(&self) -> azure_core::Result<Bearer> {
+        if let Some(b) = self.fresh() {
+            return Ok(b);
         }
         // One caller refreshes; the others queue here and then find the
         // fresh token in the cache.
-        let _flight = self.refresh.lock().await;
-        if let Some(t) = self.cached().filter(fresh) {
-            return Ok(t.token);
+        let mut generation = self.refresh.lock().await;
+        if let Some(b) = self.fresh() {
+            return Ok(b);
         }
         let scopes = [self.scope.as_str()];
         let token = self.credential.get_token(&scopes, None).await?;
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.token.secret()))
+            .map_err(|_| {
+                azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    "the credential returned a token that is not a valid header value",
+                )
+            })?;
+        header.set_sensitive(true);
+        *generation += 1;
+        let bearer = Bearer {
+            header,
+            generation: *generation,
+        };
+        let left = token.expires_on
+            - OffsetDateTime::now_utc()
+            - Duration::try_from(REFRESH_BEFORE_EXPIRY).unwrap_or(Duration::minutes(5));
+        let refresh_at = Instant::now()
+            + std::time::Duration::try_from(left).unwrap_or(std::time::Duration::ZERO);
         if let Ok(mut slot) = self.current.write() {
-            *slot = Some(token.clone());
+            *slot = Some(Cached {
+                bearer: bearer.clone(),
+                expires_on: token.expires_on,
+                refresh_at,
+            });
         }
-        Ok(token.token)
+        Ok(bearer)
     }
 
-    /// Forgets `rejected` if it is still the cached token (so fifty calls
-    /// rejected with the same token cause one refresh, not fifty).
-    pub(crate) fn invalidate(&self, rejected: &Secret) {
+    /// Forgets the token of fetch `generation` if it is still the cached one
+    /// (so fifty calls rejected with the same token cause one refresh, not
+    /// fifty).
+    pub(crate) fn invalidate(&self, generation: u64) {
         if let Ok(mut slot) = self.current.write()
-            && slot.as_ref().is_some_and(|t| &t.token == rejected)
+            && slot
+                .as_ref()
+                .is_some_and(|t| t.bearer.generation == generation)
         {
             *slot = None;
         }

@@ -51,11 +51,11 @@ pub(crate) fn record_error(error: Error) {
 }
 
 /// Records how the request went.
-pub(crate) fn record_attempts(attempts: u32, status: Option<u16>, client_request_id: &str) {
+pub(crate) fn record_attempts(attempts: u32, status: Option<u16>, client_request_id: String) {
     with(|r| {
         r.attempts = attempts;
         r.status = status;
-        r.client_request_id = Some(client_request_id.to_owned());
+        r.client_request_id = Some(client_request_id);
     });
 }
 

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use futures::{FutureExt, TryStreamExt};
@@ -288,24 +288,34 @@ pub(crate) async fn convert(
     }
 }
 
-/// Applies a [`ListQuery`] to a generated list builder.
-macro_rules! apply_query {
-    ($builder:expr, $q:expr, $skip:expr, $page:expr) => {{
-        let q: &ListQuery = $q;
-        let mut b = $builder.top($page).skip($skip);
-        if let Some(f) = &q.filter {
-            b = b.filter(f.clone());
-        }
-        if !q.select.is_empty() {
-            b = b.select(q.select.clone());
-        }
-        if !q.orderby.is_empty() {
-            b = b.orderby(q.orderby.clone());
-        }
-        if q.count {
-            b = b.count(true);
-        }
-        b
+/// A [`Pager`] over a generated list operation with a [`ListQuery`]
+/// applied; each page is fetched with the query and its own `$skip`.
+macro_rules! list_pager {
+    ($self:ident, $query:ident, $op:ident) => {{
+        let client = $self.clone();
+        let page = $query.top.unwrap_or(DEFAULT_PAGE_SIZE);
+        let first = $query.skip.unwrap_or(0);
+        let fetch: FetchAt<_> = Arc::new(move |skip| {
+            let (client, q) = (client.clone(), $query.clone());
+            async move {
+                let mut b = client.generated.$op().top(page).skip(skip);
+                if let Some(f) = &q.filter {
+                    b = b.filter(f.clone());
+                }
+                if !q.select.is_empty() {
+                    b = b.select(q.select.clone());
+                }
+                if !q.orderby.is_empty() {
+                    b = b.orderby(q.orderby.clone());
+                }
+                if q.count {
+                    b = b.count(true);
+                }
+                Ok(client.run(stringify!($op), b.send()).await?.into_inner())
+            }
+            .boxed()
+        });
+        Pager::new($self.pipeline.clone(), fetch, first, page)
     }};
 }
 
@@ -341,16 +351,17 @@ impl Client {
 
     /// Runs an action whose success has no body; any 2xx is success. Returns
     /// the answer's headers.
-    async fn run_action(
+    async fn run_action<R>(
         &self,
         operation: &'static str,
         call: impl Future<Output = GeneratedResult<()>>,
-    ) -> Result<(u16, HeaderMap)> {
+        then: impl FnOnce(u16, &HeaderMap) -> R,
+    ) -> Result<R> {
         let (result, state) = call::scope(call).await;
         match result {
-            Ok(v) => Ok((v.status().as_u16(), v.headers().clone())),
+            Ok(v) => Ok(then(v.status().as_u16(), v.headers())),
             Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_success() => {
-                Ok((r.status().as_u16(), r.headers().clone()))
+                Ok(then(r.status().as_u16(), r.headers()))
             }
             Err(e) => Err(convert(operation, e, &state).await),
         }
@@ -376,12 +387,12 @@ impl Client {
             retry_after: None,
             raw_body: None,
         })))?;
-        let url = self.pipeline.follow("Location", location)?;
+        let url = self.pipeline.follow_text("Location", location)?;
         Ok(Operation::new(
             self.pipeline.clone(),
             url,
             self.poll.clone(),
-            retry_after(headers, SystemTime::now()),
+            retry_after(headers),
         ))
     }
 
@@ -394,26 +405,24 @@ impl Client {
         if let Some(location) = body.location_id.as_value() {
             validate::non_empty("locationId", location)?;
         }
-        let (status, headers) = self
-            .run_action(
-                "assign_number",
-                self.generated.assign_number().body(body).send(),
-            )
-            .await?;
-        self.accepted("assign_number", status, &headers)
+        self.run_action(
+            "assign_number",
+            self.generated.assign_number().body(body).send(),
+            |status, headers| self.accepted("assign_number", status, headers),
+        )
+        .await?
     }
 
     /// Removes a telephone number from whatever it is assigned to. Returns
     /// the long-running operation.
     pub async fn unassign_number(&self, body: UnassignNumberBody) -> Result<Operation> {
         validate::telephone_number("telephoneNumber", &body.telephone_number)?;
-        let (status, headers) = self
-            .run_action(
-                "unassign_number",
-                self.generated.unassign_number().body(body).send(),
-            )
-            .await?;
-        self.accepted("unassign_number", status, &headers)
+        self.run_action(
+            "unassign_number",
+            self.generated.unassign_number().body(body).send(),
+            |status, headers| self.accepted("unassign_number", status, headers),
+        )
+        .await?
     }
 
     /// Updates a number's emergency location, network site or reverse number
@@ -423,6 +432,7 @@ impl Client {
         self.run_action(
             "update_number",
             self.generated.update_number().body(body).send(),
+            |_, _| (),
         )
         .await?;
         Ok(())
@@ -448,7 +458,7 @@ impl Client {
         };
         Ok(Operation::new(
             self.pipeline.clone(),
-            url,
+            url.into(),
             self.poll.clone(),
             Some(Duration::ZERO),
         ))
@@ -471,26 +481,7 @@ impl Client {
 
     /// The number inventory, as a stream of records.
     pub fn number_assignments(&self, query: ListQuery) -> Pager<NumberAssignment> {
-        let client = self.clone();
-        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
-        let first = query.skip.unwrap_or(0);
-        let fetch: FetchAt<_> = Arc::new(move |skip| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let b = apply_query!(
-                    client.generated.list_number_assignments(),
-                    &query,
-                    skip,
-                    page
-                );
-                Ok(client
-                    .run("list_number_assignments", b.send())
-                    .await?
-                    .into_inner())
-            }
-            .boxed()
-        });
-        Pager::new(self.pipeline.clone(), fetch, first, page)
+        list_pager!(self, query, list_number_assignments)
     }
 
     /// How many numbers match a filter (`$count`).
@@ -526,42 +517,12 @@ impl Client {
 
     /// Long-running operations known to the service.
     pub fn operations(&self, query: ListQuery) -> Pager<TelephoneNumberLongRunningOperation> {
-        let client = self.clone();
-        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
-        let first = query.skip.unwrap_or(0);
-        let fetch: FetchAt<_> = Arc::new(move |skip| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let b = apply_query!(client.generated.list_operations(), &query, skip, page);
-                Ok(client.run("list_operations", b.send()).await?.into_inner())
-            }
-            .boxed()
-        });
-        Pager::new(self.pipeline.clone(), fetch, first, page)
+        list_pager!(self, query, list_operations)
     }
 
     /// Teams configuration of users.
     pub fn user_configurations(&self, query: ListQuery) -> Pager<TeamsUserConfiguration> {
-        let client = self.clone();
-        let page = query.top.unwrap_or(DEFAULT_PAGE_SIZE);
-        let first = query.skip.unwrap_or(0);
-        let fetch: FetchAt<_> = Arc::new(move |skip| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let b = apply_query!(
-                    client.generated.list_user_configurations(),
-                    &query,
-                    skip,
-                    page
-                );
-                Ok(client
-                    .run("list_user_configurations", b.send())
-                    .await?
-                    .into_inner())
-            }
-            .boxed()
-        });
-        Pager::new(self.pipeline.clone(), fetch, first, page)
+        list_pager!(self, query, list_user_configurations)
     }
 
     /// One user's Teams configuration (the id is the user's object id).
@@ -620,6 +581,7 @@ impl Client {
                 .assign_policy()
                 .body(AssignPolicyBody::new(assignments))
                 .send(),
+            |_, _| (),
         )
         .await?;
         Ok(())
@@ -634,6 +596,7 @@ impl Client {
                 .unassign_policy()
                 .body(UnassignPolicyBody::new(assignments))
                 .send(),
+            |_, _| (),
         )
         .await?;
         Ok(())

@@ -16,9 +16,6 @@ impl ClientHooks<Pipeline> for generated::Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor sends `api-version: <info.version>` (a Dropshot
-        // convention); Graph has no such header.
-        request.headers_mut().remove("api-version");
         query::join_system_query_options(request.url_mut());
         Ok(())
     }
@@ -41,7 +38,7 @@ impl ClientHooks<Pipeline> for generated::Client {
                 call::record_attempts(
                     sent.attempts,
                     Some(sent.response.status().as_u16()),
-                    &sent.client_request_id,
+                    sent.client_request_id,
                 );
                 Ok(sent.response)
             }
@@ -50,7 +47,7 @@ impl ClientHooks<Pipeline> for generated::Client {
                 attempts,
                 client_request_id,
             }) => {
-                call::record_attempts(attempts, None, &client_request_id);
+                call::record_attempts(attempts, None, client_request_id);
                 Err(source)
             }
             Err(SendError::Auth {

@@ -17,7 +17,7 @@ use std::fmt;
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures::Stream;
 use futures::future::BoxFuture;
@@ -203,7 +203,12 @@ pub struct OperationOutcome {
 pub struct Operation {
     reference: OperationRef,
     pipeline: Pipeline,
-    stream: BoxStream<'static, Result<OperationStatus>>,
+    options: PollOptions,
+    first_delay: Duration,
+    /// When the operation was accepted (or resumed): the deadline counts from here.
+    started: Instant,
+    /// Made on the first poll: an operation nobody polls costs nothing more.
+    stream: Option<BoxStream<'static, Result<OperationStatus>>>,
 }
 
 impl fmt::Debug for Operation {
@@ -216,7 +221,8 @@ impl fmt::Debug for Operation {
 
 struct PollState {
     pipeline: Pipeline,
-    url: reqwest::Url,
+    /// Checked against the configured origin when the operation was made.
+    url: String,
     options: PollOptions,
     started: Instant,
     next_delay: Duration,
@@ -230,10 +236,10 @@ struct PollState {
 /// `{"value": {...}}`; that shape is accepted as well as the plain entity.
 async fn read(
     pipeline: &Pipeline,
-    url: &reqwest::Url,
+    url: &str,
 ) -> Result<(TelephoneNumberLongRunningOperation, Option<Duration>)> {
     let answer = pipeline
-        .get_json::<serde_json::Value>(url.clone(), "poll_operation")
+        .get_json::<serde_json::Value>(pipeline.follow("operation URL", url)?, "poll_operation")
         .await?;
     let value = match answer.value {
         serde_json::Value::Object(mut m)
@@ -251,7 +257,7 @@ async fn read(
         snippet: crate::error::snippet(value.to_string().as_bytes()),
         source,
     })?;
-    Ok((op, retry_after(&answer.headers, SystemTime::now())))
+    Ok((op, retry_after(&answer.headers)))
 }
 
 impl PollState {
@@ -330,28 +336,36 @@ impl Operation {
     /// 202's `Retry-After`) or the initial interval.
     pub(crate) fn new(
         pipeline: Pipeline,
-        url: reqwest::Url,
+        url: String,
         options: PollOptions,
         first_delay: Option<Duration>,
     ) -> Self {
-        let reference = OperationRef::new(url.to_string());
-        let state = PollState {
-            pipeline: pipeline.clone(),
-            url,
-            next_delay: first_delay.unwrap_or(options.initial_interval),
-            interval: options.initial_interval,
+        Self {
+            reference: OperationRef::new(url),
+            pipeline,
+            first_delay: first_delay.unwrap_or(options.initial_interval),
             options,
             started: Instant::now(),
-            polls: 0,
-            done: false,
-            last_status: None,
-        };
-        let stream = futures::stream::unfold(state, PollState::next);
-        Self {
-            reference,
-            pipeline,
-            stream: Box::pin(stream),
+            stream: None,
         }
+    }
+
+    /// The status stream, started on first use.
+    fn stream(&mut self) -> &mut BoxStream<'static, Result<OperationStatus>> {
+        self.stream.get_or_insert_with(|| {
+            let state = PollState {
+                pipeline: self.pipeline.clone(),
+                url: self.reference.url().to_owned(),
+                next_delay: self.first_delay,
+                interval: self.options.initial_interval,
+                options: self.options.clone(),
+                started: self.started,
+                polls: 0,
+                done: false,
+                last_status: None,
+            };
+            Box::pin(futures::stream::unfold(state, PollState::next))
+        })
     }
 
     /// Where the operation is polled (serialisable, for resuming).
@@ -361,10 +375,7 @@ impl Operation {
 
     /// Reads the operation once, now, without touching the polling schedule.
     pub async fn status(&self) -> Result<TelephoneNumberLongRunningOperation> {
-        let url = self
-            .pipeline
-            .follow("operation URL", self.reference.url())?;
-        Ok(read(&self.pipeline, &url).await?.0)
+        Ok(read(&self.pipeline, self.reference.url()).await?.0)
     }
 
     /// Polls to the end. `succeeded` or `skipped` give the outcome; `failed`
@@ -372,7 +383,7 @@ impl Operation {
     pub async fn wait(mut self) -> Result<OperationOutcome> {
         use futures::StreamExt;
         let mut last: Option<OperationStatus> = None;
-        while let Some(item) = self.stream.next().await {
+        while let Some(item) = self.stream().next().await {
             last = Some(item?);
         }
         let last =
@@ -405,7 +416,7 @@ impl Stream for Operation {
     type Item = Result<OperationStatus>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream.as_mut().poll_next(cx)
+        self.stream().as_mut().poll_next(cx)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use azure_core::credentials::TokenCredential;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -158,6 +158,15 @@ impl Pipeline {
         &self.shared.origin
     }
 
+    /// Same scheme, host and port as the base URL (compared without
+    /// allocating: this runs for every request).
+    fn same_origin(&self, url: &Url) -> bool {
+        let base = &self.shared.base_url;
+        url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default()
+    }
+
     /// Parses a URL the service handed us (`Location`, `@odata.nextLink`),
     /// relative ones against the base URL, and refuses any other origin.
     pub(crate) fn follow(&self, what: &'static str, raw: &str) -> Result<Url, Error> {
@@ -167,7 +176,7 @@ impl Pipeline {
                 argument: what,
                 reason: format!("{raw:?} is not a URL: {e}"),
             })?;
-        if url.origin().ascii_serialization() != self.shared.origin {
+        if !self.same_origin(&url) {
             return Err(Error::ForeignUrl {
                 what,
                 url: url.to_string(),
@@ -175,6 +184,20 @@ impl Pipeline {
             });
         }
         Ok(url)
+    }
+
+    /// [`Self::follow`] for a URL kept as text (an operation's `Location`):
+    /// an absolute URL on the configured origin is taken as it is, without
+    /// parsing; anything else is parsed and checked.
+    pub(crate) fn follow_text(&self, what: &'static str, raw: &str) -> Result<String, Error> {
+        let origin = &self.shared.origin;
+        if raw.len() > origin.len()
+            && raw.starts_with(origin.as_str())
+            && raw.as_bytes()[origin.len()] == b'/'
+        {
+            return Ok(raw.to_owned());
+        }
+        self.follow(what, raw).map(String::from)
     }
 
     /// Sends a request: auth, ids, retries. `idempotent` says whether a
@@ -201,7 +224,7 @@ impl Pipeline {
                 id
             }
         };
-        if request.url().origin().ascii_serialization() != shared.origin {
+        if !self.same_origin(request.url()) {
             // The generated client builds URLs from the base URL, and followed
             // URLs are checked in `follow`: this is a last line of defence, so
             // a token can never travel anywhere else.
@@ -235,8 +258,8 @@ impl Pipeline {
         let mut refreshed = false;
         let mut rejected: Option<Response> = None;
         loop {
-            let token = match shared.tokens.token().await {
-                Ok(t) => t,
+            let bearer = match shared.tokens.token().await {
+                Ok(b) => b,
                 Err(source) => {
                     return Err(SendError::Auth {
                         source: Box::new(source),
@@ -254,19 +277,8 @@ impl Pipeline {
                 // A body that cannot be cloned can be sent once.
                 None => template.take().expect("present"),
             };
-            let mut auth =
-                HeaderValue::from_str(&format!("Bearer {}", token.secret())).map_err(|_| {
-                    SendError::Auth {
-                        source: Box::new(azure_core::Error::with_message(
-                            azure_core::error::ErrorKind::Credential,
-                            "the credential returned a token that is not a valid header value",
-                        )),
-                        response: None,
-                        client_request_id: client_request_id.clone(),
-                    }
-                })?;
-            auth.set_sensitive(true);
-            req.headers_mut().insert(AUTHORIZATION, auth);
+            req.headers_mut()
+                .insert(AUTHORIZATION, bearer.header.clone());
             if retries_used > 0 {
                 req.headers_mut()
                     .insert(RETRY_ATTEMPT, HeaderValue::from(retries_used));
@@ -284,24 +296,35 @@ impl Pipeline {
                 duration_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            let result = shared.http.execute(req).instrument(span.clone()).await;
+            let result = if span.is_disabled() {
+                shared.http.execute(req).await
+            } else {
+                shared.http.execute(req).instrument(span.clone()).await
+            };
             let elapsed = started.elapsed().as_millis() as u64;
             span.record("duration_ms", elapsed);
             let can_retry = retries_used < retries && template.is_some();
             match result {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let request_id = header_str(response.headers(), &REQUEST_ID);
-                    span.record("status", status);
-                    if let Some(r) = &request_id {
-                        span.record("request_id", r.as_str());
+                    if !span.is_disabled() {
+                        let request_id = header_str(response.headers(), &REQUEST_ID);
+                        span.record("status", status);
+                        if let Some(r) = &request_id {
+                            span.record("request_id", r.as_str());
+                        }
+                        span.in_scope(|| {
+                            tracing::debug!(
+                                status,
+                                request_id,
+                                duration_ms = elapsed,
+                                "graph answered"
+                            )
+                        });
                     }
-                    span.in_scope(|| {
-                        tracing::debug!(status, request_id, duration_ms = elapsed, "graph answered")
-                    });
                     if status == 401 && !refreshed && template.is_some() {
                         refreshed = true;
-                        shared.tokens.invalidate(&token);
+                        shared.tokens.invalidate(bearer.generation);
                         span.in_scope(|| {
                             tracing::info!("401: refreshing the token and trying once more")
                         });
@@ -309,7 +332,7 @@ impl Pipeline {
                         continue;
                     }
                     if shared.retry.retries_status(status) && can_retry {
-                        let delay = retry_after(response.headers(), SystemTime::now())
+                        let delay = retry_after(response.headers())
                             .unwrap_or_else(|| shared.retry.backoff(retries_used + 1));
                         if waited + delay <= shared.retry.max_total_wait {
                             drop(response);
@@ -473,7 +496,7 @@ pub(crate) fn graph_error_parts(
             .and_then(|i| i.date.clone())
             .or_else(|| header_str(headers, reqwest::header::DATE)),
         attempts: attempts.max(1),
-        retry_after: retry_after(headers, SystemTime::now()),
+        retry_after: retry_after(headers),
         raw_body,
     }
 }

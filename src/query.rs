@@ -17,6 +17,12 @@ const JOINED: &[&str] = &["$select", "$expand", "$orderby"];
 /// `$select=a&$select=b`; this rewrites it to `$select=a,b` (in place, only
 /// when some option is repeated, keeping every other parameter and the order).
 pub fn join_system_query_options(url: &mut Url) {
+    if !url
+        .query()
+        .is_some_and(|q| q.contains("select=") || q.contains("expand=") || q.contains("orderby="))
+    {
+        return;
+    }
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let repeated = JOINED
         .iter()

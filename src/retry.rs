@@ -123,8 +123,13 @@ impl RetryPolicy {
 }
 
 /// Reads `Retry-After`: delta-seconds (also a repeated `"N, N"`) or an
-/// HTTP-date, relative to `now`. A date in the past means "now".
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// HTTP-date. A date in the past means "now".
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, SystemTime::now)
+}
+
+/// [`retry_after`] with the clock given (read only for the HTTP-date form).
+pub fn retry_after_at(headers: &HeaderMap, now: impl FnOnce() -> SystemTime) -> Option<Duration> {
     let raw = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
@@ -141,7 +146,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs_f64(secs));
     }
     let at = httpdate::parse_http_date(raw).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(now()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -159,26 +164,29 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(
-            retry_after(&headers("7"), now),
+            retry_after_at(&headers("7"), || now),
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            retry_after(&headers("2, 2"), now),
+            retry_after_at(&headers("2, 2"), || now),
             Some(Duration::from_secs(2))
         );
         assert_eq!(
-            retry_after(&headers("0.5"), now),
+            retry_after_at(&headers("0.5"), || now),
             Some(Duration::from_millis(500))
         );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
         assert_eq!(
-            retry_after(&headers(&later), now),
+            retry_after_at(&headers(&later), || now),
             Some(Duration::from_secs(30))
         );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(retry_after(&headers(&earlier), now), Some(Duration::ZERO));
-        assert_eq!(retry_after(&headers("soon"), now), None);
-        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+        assert_eq!(
+            retry_after_at(&headers(&earlier), || now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after_at(&headers("soon"), || now), None);
+        assert_eq!(retry_after_at(&HeaderMap::new(), || now), None);
     }
 
     #[test]

@@ -35,13 +35,18 @@ pub fn telephone_number(argument: &'static str, value: &str) -> Result<()> {
 
 /// An id or name that must not be empty or blank.
 pub fn non_empty(argument: &'static str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
+    if value.bytes().all(|b| b.is_ascii_whitespace()) && value.trim().is_empty() {
         return Err(Error::InvalidInput {
             argument,
             reason: "must not be empty".into(),
         });
     }
-    if value.chars().any(char::is_control) {
+    let control = if value.is_ascii() {
+        value.bytes().any(|b| b.is_ascii_control())
+    } else {
+        value.chars().any(char::is_control)
+    };
+    if control {
         return Err(Error::InvalidInput {
             argument,
             reason: format!("{value:?} contains control characters"),

@@ -235,6 +235,8 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     let mut files = BTreeMap::new();
     let mut client_file = parse_file(client_tokens, "client")?;
     crate::patch::default_extra_in_builders(&mut client_file);
+    crate::patch::drop_api_version_header(&mut client_file);
+    crate::patch::move_headers_into_empty_responses(&mut client_file);
     files.insert(
         "client.rs".to_owned(),
         format!("{head}\n{}", prettyplease::unparse(&client_file)),

@@ -44,18 +44,26 @@ pub fn load(path: &Path) -> Result<Loaded> {
     })
 }
 
+/// JSON is told from YAML by content: its first non-blank character.
+pub fn looks_like_json(text: &str) -> bool {
+    matches!(
+        text.trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next(),
+        Some('{' | '[')
+    )
+}
+
 /// Parses bytes that came from `path` (used only to name the file in errors).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text ({e})", path.display()))?;
-    let first = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .chars()
-        .next();
-    match first {
-        None => bail!("{}: the file is empty", path.display()),
-        Some('{') | Some('[') => serde_json::from_str(text).map_err(|e| {
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        bail!("{}: the file is empty", path.display());
+    }
+    match looks_like_json(text) {
+        true => serde_json::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "{}:{}:{}: invalid JSON: {e}",
                 path.display(),
@@ -63,7 +71,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value> {
                 e.column()
             )
         }),
-        Some(_) => serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
+        false => serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
             Some(loc) => anyhow::anyhow!(
                 "{}:{}:{}: invalid YAML: {e}",
                 path.display(),

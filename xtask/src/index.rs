@@ -92,32 +92,115 @@ impl Document for Tree {
     }
 }
 
-/// The lines of the source text holding one `key: value` entry: line
-/// numbers (0-based, end exclusive) and the entry's indentation.
-#[derive(Clone, Copy, Debug)]
-struct Span {
-    start: usize,
-    end: usize,
-    indent: usize,
+/// Keys in document order and where each entry is, for a document that is
+/// parsed one entry at a time.
+struct Index<A> {
+    top: Vec<(String, A)>,
+    paths: Vec<(String, A)>,
+    path_at: HashMap<String, usize>,
+    components: HashMap<String, (Vec<String>, HashMap<String, A>)>,
 }
 
-/// Byte range of a [`Span`], resolved once while indexing.
+impl<A> Index<A> {
+    fn new(
+        top: Vec<(String, A)>,
+        paths: Vec<(String, A)>,
+        components: Vec<(String, Vec<(String, A)>)>,
+    ) -> Self {
+        let path_at = paths
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        let components = components
+            .into_iter()
+            .map(|(kind, items)| {
+                let order = items.iter().map(|(k, _)| k.clone()).collect();
+                (kind, (order, items.into_iter().collect()))
+            })
+            .collect();
+        Self {
+            top,
+            paths,
+            path_at,
+            components,
+        }
+    }
+}
+
+/// How the entries of an indexed document are parsed.
+pub trait Entries {
+    /// Where one entry is.
+    type At: Copy;
+    /// Parses the entry at `at`; `what` names it in errors.
+    fn parse(&self, at: Self::At, what: &str) -> Result<Value>;
+}
+
+/// A document indexed by [`Entries`]; parses only what is asked for.
+pub struct Indexed<S: Entries> {
+    source: S,
+    index: Index<S::At>,
+}
+
+impl<S: Entries> Document for Indexed<S> {
+    fn top_keys(&self) -> Vec<String> {
+        self.index.top.iter().map(|(k, _)| k.clone()).collect()
+    }
+    fn top(&self, key: &str) -> Result<Option<Value>> {
+        match self.index.top.iter().find(|(k, _)| k == key) {
+            Some((_, at)) => self.source.parse(*at, key).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn path_keys(&self) -> Vec<String> {
+        self.index.paths.iter().map(|(k, _)| k.clone()).collect()
+    }
+    fn path(&self, key: &str) -> Result<Value> {
+        let i = *self
+            .index
+            .path_at
+            .get(key)
+            .ok_or_else(|| anyhow!("no path {key}"))?;
+        self.source
+            .parse(self.index.paths[i].1, &format!("path {key}"))
+    }
+    fn component_names(&self, kind: &str) -> Vec<String> {
+        self.index
+            .components
+            .get(kind)
+            .map(|(o, _)| o.clone())
+            .unwrap_or_default()
+    }
+    fn component(&self, kind: &str, name: &str) -> Result<Option<Value>> {
+        match self
+            .index
+            .components
+            .get(kind)
+            .and_then(|(_, m)| m.get(name))
+        {
+            Some(at) => self
+                .source
+                .parse(*at, &format!("components.{kind}.{name}"))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Block-style YAML text, indexed by lines.
+pub struct YamlText<'a> {
+    name: String,
+    text: &'a str,
+}
+
+/// Byte range of one `key: value` entry, its first line (0-based) and its
+/// indentation.
 #[derive(Clone, Copy, Debug)]
-struct Loc {
+pub struct Loc {
     from: usize,
     to: usize,
     line: usize,
     indent: usize,
-}
-
-/// Block-style YAML, indexed by lines.
-pub struct YamlIndex<'a> {
-    name: String,
-    text: &'a str,
-    top: Vec<(String, Loc)>,
-    paths: Vec<(String, Loc)>,
-    path_at: HashMap<String, usize>,
-    components: HashMap<String, (Vec<String>, HashMap<String, Loc>)>,
 }
 
 fn indent_of(line: &str) -> usize {
@@ -126,7 +209,7 @@ fn indent_of(line: &str) -> usize {
 
 fn is_content(line: &str) -> bool {
     let t = line.trim_start_matches(' ');
-    !(t.is_empty() || t.starts_with('#') || t == "\r")
+    !(t.is_empty() || t.starts_with('#') || t == "\r" || t.starts_with("---"))
 }
 
 /// The key of a `key: …` line (plain, single- or double-quoted).
@@ -164,115 +247,98 @@ fn line_key(line: &str) -> Option<String> {
     }
 }
 
-impl<'a> YamlIndex<'a> {
-    /// Indexes `text`; `None` when it is not block-style YAML this index understands.
-    pub fn new(name: &str, text: &'a str) -> Option<Self> {
-        let lines: Vec<(usize, &str)> = line_offsets(text);
-        let mut top: Vec<(String, Span)> = Vec::new();
-        let mut i = 0;
-        // Top level: keys at indent 0.
-        while i < lines.len() {
-            let (_, line) = lines[i];
-            if !is_content(line) || line.starts_with("---") {
-                i += 1;
-                continue;
-            }
-            if indent_of(line) != 0 {
-                return None;
-            }
-            let key = line_key(line)?;
-            let start = i;
-            i += 1;
-            while i < lines.len() && (!is_content(lines[i].1) || indent_of(lines[i].1) > 0) {
-                i += 1;
-            }
-            top.push((
-                key,
-                Span {
-                    start,
-                    end: i,
-                    indent: 0,
-                },
-            ));
+/// The lines of a text with their byte offsets (line ends removed).
+fn line_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        out.push((at, line.trim_end_matches(['\n', '\r'])));
+        at += line.len();
+    }
+    out
+}
+
+/// The `key: value` entries among `lines[start..end]`, which must all start
+/// at the same indentation; `None` when the lines are not of that shape.
+fn entries(
+    lines: &[(usize, &str)],
+    text_len: usize,
+    start: usize,
+    end: usize,
+) -> Option<Vec<(String, Loc)>> {
+    let mut out = Vec::new();
+    let mut indent = None;
+    let mut j = start;
+    while j < end {
+        let line = lines[j].1;
+        if !is_content(line) {
+            j += 1;
+            continue;
         }
-        let entries = |span: &Span| -> Option<Vec<(String, Span)>> {
-            let mut out = Vec::new();
-            let mut j = span.start + 1;
-            let mut indent = None;
-            while j < span.end {
-                let line = lines[j].1;
-                if !is_content(line) {
-                    j += 1;
-                    continue;
-                }
-                let ind = indent_of(line);
-                let want = *indent.get_or_insert(ind);
-                if ind != want {
-                    return None;
-                }
-                let key = line_key(line)?;
-                let start = j;
-                j += 1;
-                while j < span.end && (!is_content(lines[j].1) || indent_of(lines[j].1) > want) {
-                    j += 1;
-                }
-                out.push((
-                    key,
-                    Span {
-                        start,
-                        end: j,
-                        indent: want,
-                    },
-                ));
-            }
-            Some(out)
-        };
-        let loc = |span: Span| Loc {
-            from: lines[span.start].0,
-            to: lines.get(span.end).map(|l| l.0).unwrap_or(text.len()),
-            line: span.start,
-            indent: span.indent,
+        let want = *indent.get_or_insert(indent_of(line));
+        if indent_of(line) != want {
+            return None;
+        }
+        let key = line_key(line)?;
+        let first = j;
+        j += 1;
+        while j < end && (!is_content(lines[j].1) || indent_of(lines[j].1) > want) {
+            j += 1;
+        }
+        let to = lines.get(j).map(|l| l.0).unwrap_or(text_len);
+        out.push((
+            key,
+            Loc {
+                from: lines[first].0,
+                to,
+                line: first,
+                indent: want,
+            },
+        ));
+    }
+    Some(out)
+}
+
+impl<'a> YamlText<'a> {
+    /// Indexes `text`; `None` when it is not block-style YAML this index
+    /// understands (then it is parsed whole instead).
+    pub fn index(name: &str, text: &'a str) -> Option<Indexed<Self>> {
+        let lines = line_offsets(text);
+        let top = entries(&lines, text.len(), 0, lines.len())?;
+        if top.first().is_some_and(|(_, at)| at.indent != 0) {
+            return None;
+        }
+        // The lines of an entry's value: after its key line, up to its end.
+        let inner = |at: &Loc| -> Option<Vec<(String, Loc)>> {
+            let last = lines.partition_point(|l| l.0 < at.to);
+            entries(&lines, text.len(), at.line + 1, last)
         };
         let mut paths = Vec::new();
-        let mut components = HashMap::new();
-        for (key, span) in &top {
+        let mut components = Vec::new();
+        for (key, at) in &top {
             match key.as_str() {
-                "paths" => {
-                    paths = entries(span)?
-                        .into_iter()
-                        .map(|(k, s)| (k, loc(s)))
-                        .collect()
-                }
+                "paths" => paths = inner(at)?,
                 "components" => {
-                    for (kind, kspan) in entries(span)? {
-                        let items = entries(&kspan)?;
-                        let order = items.iter().map(|(k, _)| k.clone()).collect();
-                        components.insert(
-                            kind,
-                            (order, items.into_iter().map(|(k, s)| (k, loc(s))).collect()),
-                        );
+                    for (kind, kat) in inner(at)? {
+                        components.push((kind, inner(&kat)?));
                     }
                 }
                 _ => {}
             }
         }
-        let top = top.into_iter().map(|(k, s)| (k, loc(s))).collect();
-        let path_at = paths
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.clone(), i))
-            .collect();
-        Some(Self {
-            name: name.to_owned(),
-            text,
-            top,
-            paths,
-            path_at,
-            components,
+        Some(Indexed {
+            source: Self {
+                name: name.to_owned(),
+                text,
+            },
+            index: Index::new(top, paths, components),
         })
     }
+}
 
-    /// Parses one entry (`key: value`) and returns the value.
+impl Entries for YamlText<'_> {
+    type At = Loc;
+
     fn parse(&self, loc: Loc, what: &str) -> Result<Value> {
         let chunk = &self.text[loc.from..loc.to];
         let mut dedented = String::with_capacity(chunk.len());
@@ -297,65 +363,9 @@ impl<'a> YamlIndex<'a> {
     }
 }
 
-fn line_offsets(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        out.push((at, line.trim_end_matches(['\n', '\r'])));
-        at += line.len();
-    }
-    out
-}
-
-impl Document for YamlIndex<'_> {
-    fn top_keys(&self) -> Vec<String> {
-        self.top.iter().map(|(k, _)| k.clone()).collect()
-    }
-    fn top(&self, key: &str) -> Result<Option<Value>> {
-        match self.top.iter().find(|(k, _)| k == key) {
-            Some((_, span)) => self.parse(*span, key).map(Some),
-            None => Ok(None),
-        }
-    }
-    fn path_keys(&self) -> Vec<String> {
-        self.paths.iter().map(|(k, _)| k.clone()).collect()
-    }
-    fn path(&self, key: &str) -> Result<Value> {
-        let i = *self
-            .path_at
-            .get(key)
-            .ok_or_else(|| anyhow!("no path {key}"))?;
-        self.parse(self.paths[i].1, &format!("path {key}"))
-    }
-    fn component_names(&self, kind: &str) -> Vec<String> {
-        self.components
-            .get(kind)
-            .map(|(o, _)| o.clone())
-            .unwrap_or_default()
-    }
-    fn component(&self, kind: &str, name: &str) -> Result<Option<Value>> {
-        match self.components.get(kind).and_then(|(_, m)| m.get(name)) {
-            Some(span) => self
-                .parse(*span, &format!("components.{kind}.{name}"))
-                .map(Some),
-            None => Ok(None),
-        }
-    }
-}
-
-/// JSON, held as borrowed raw values.
-pub struct JsonIndex<'a> {
+/// JSON text, indexed as borrowed raw values (no tree is built).
+pub struct JsonText {
     name: String,
-    top: Vec<(String, &'a serde_json::value::RawValue)>,
-    paths: Vec<(String, &'a serde_json::value::RawValue)>,
-    path_at: HashMap<String, usize>,
-    components: HashMap<
-        String,
-        (
-            Vec<String>,
-            HashMap<String, &'a serde_json::value::RawValue>,
-        ),
-    >,
 }
 
 type RawMap<'a> = Vec<(String, &'a serde_json::value::RawValue)>;
@@ -382,80 +392,49 @@ fn raw_entries<'a>(raw: &'a serde_json::value::RawValue) -> serde_json::Result<R
     serde::Deserializer::deserialize_map(&mut de, V(std::marker::PhantomData))
 }
 
-impl<'a> JsonIndex<'a> {
-    pub fn new(name: &str, text: &'a str) -> Result<Self> {
+impl JsonText {
+    pub fn index<'a>(name: &str, text: &'a str) -> Result<Indexed<JsonRaw<'a>>> {
         let at =
             |e: serde_json::Error| anyhow!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column());
         let root: &serde_json::value::RawValue = serde_json::from_str(text).map_err(at)?;
         let top = raw_entries(root).map_err(at)?;
         let mut paths = Vec::new();
-        let mut components = HashMap::new();
+        let mut components = Vec::new();
         for (k, v) in &top {
             match k.as_str() {
                 "paths" => paths = raw_entries(v).map_err(at)?,
                 "components" => {
                     for (kind, kv) in raw_entries(v).map_err(at)? {
-                        let items = raw_entries(kv).map_err(at)?;
-                        let order = items.iter().map(|(k, _)| k.clone()).collect();
-                        components.insert(kind, (order, items.into_iter().collect()));
+                        components.push((kind, raw_entries(kv).map_err(at)?));
                     }
                 }
                 _ => {}
             }
         }
-        let path_at = paths
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.clone(), i))
-            .collect();
-        Ok(Self {
-            name: name.to_owned(),
-            top,
-            paths,
-            path_at,
-            components,
+        Ok(Indexed {
+            source: JsonRaw {
+                text: JsonText {
+                    name: name.to_owned(),
+                },
+                _text: std::marker::PhantomData,
+            },
+            index: Index::new(top, paths, components),
         })
-    }
-
-    fn parse(&self, raw: &serde_json::value::RawValue, what: &str) -> Result<Value> {
-        serde_json::from_str(raw.get())
-            .map_err(|e| anyhow!("{}: invalid JSON in {what}: {e}", self.name))
     }
 }
 
-impl Document for JsonIndex<'_> {
-    fn top_keys(&self) -> Vec<String> {
-        self.top.iter().map(|(k, _)| k.clone()).collect()
-    }
-    fn top(&self, key: &str) -> Result<Option<Value>> {
-        match self.top.iter().find(|(k, _)| k == key) {
-            Some((_, raw)) => self.parse(raw, key).map(Some),
-            None => Ok(None),
-        }
-    }
-    fn path_keys(&self) -> Vec<String> {
-        self.paths.iter().map(|(k, _)| k.clone()).collect()
-    }
-    fn path(&self, key: &str) -> Result<Value> {
-        let i = *self
-            .path_at
-            .get(key)
-            .ok_or_else(|| anyhow!("no path {key}"))?;
-        self.parse(self.paths[i].1, &format!("path {key}"))
-    }
-    fn component_names(&self, kind: &str) -> Vec<String> {
-        self.components
-            .get(kind)
-            .map(|(o, _)| o.clone())
-            .unwrap_or_default()
-    }
-    fn component(&self, kind: &str, name: &str) -> Result<Option<Value>> {
-        match self.components.get(kind).and_then(|(_, m)| m.get(name)) {
-            Some(raw) => self
-                .parse(raw, &format!("components.{kind}.{name}"))
-                .map(Some),
-            None => Ok(None),
-        }
+/// [`JsonText`] with the lifetime of the text its raw values borrow.
+pub struct JsonRaw<'a> {
+    text: JsonText,
+    _text: std::marker::PhantomData<&'a str>,
+}
+
+impl<'a> Entries for JsonRaw<'a> {
+    type At = &'a serde_json::value::RawValue;
+
+    fn parse(&self, raw: Self::At, what: &str) -> Result<Value> {
+        serde_json::from_str(raw.get())
+            .map_err(|e| anyhow!("{}: invalid JSON in {what}: {e}", self.text.name))
     }
 }
 
@@ -463,17 +442,14 @@ impl Document for JsonIndex<'_> {
 /// other YAML as a tree.
 pub fn open<'a>(path: &Path, text: &'a str) -> Result<Box<dyn Document + 'a>> {
     let name = path.display().to_string();
-    let first = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .chars()
-        .next();
-    match first {
-        None => bail!("{name}: the file is empty"),
-        Some('{') | Some('[') => Ok(Box::new(JsonIndex::new(&name, text)?)),
-        Some(_) => match YamlIndex::new(&name, text) {
-            Some(index) => Ok(Box::new(index)),
-            None => Ok(Box::new(Tree(crate::doc::parse(path, text.as_bytes())?))),
-        },
+    if text.trim().is_empty() {
+        bail!("{name}: the file is empty");
+    }
+    if crate::doc::looks_like_json(text) {
+        return Ok(Box::new(JsonText::index(&name, text)?));
+    }
+    match YamlText::index(&name, text) {
+        Some(index) => Ok(Box::new(index)),
+        None => Ok(Box::new(Tree(crate::doc::parse(path, text.as_bytes())?))),
     }
 }

@@ -47,18 +47,8 @@ enum Command {
         /// The full Graph description: OpenAPI (YAML or JSON) or CSDL (XML).
         #[arg(long)]
         from: PathBuf,
-        /// The server a CSDL slice describes (default https://graph.microsoft.com/beta/).
-        #[arg(long)]
-        server_url: Option<String>,
-        /// Upstream repository the file came from (for the record).
-        #[arg(long)]
-        repository: Option<String>,
-        /// Path of the file in that repository.
-        #[arg(long = "upstream-path")]
-        upstream_path: Option<String>,
-        /// Commit of that file.
-        #[arg(long)]
-        commit: Option<String>,
+        #[command(flatten)]
+        origin: OriginArgs,
     },
     /// Compare two slices (after the overlay) and classify every change.
     Diff {
@@ -79,7 +69,7 @@ enum Command {
     },
     /// Run benchmarks and write the figures into BENCHMARKS.md.
     Bench {
-        /// Which benchmark: slice.
+        /// Which benchmark: slice, csdl, generate or sdk.
         what: String,
         /// Size of the synthetic input, MB.
         #[arg(long, default_value_t = 100)]
@@ -109,23 +99,41 @@ enum Command {
         /// The namespace to cut from a CSDL (default: the rule in specs/source.toml).
         #[arg(long)]
         namespace: Option<String>,
-        /// The server a CSDL slice describes (default https://graph.microsoft.com/beta/).
-        #[arg(long)]
-        server_url: Option<String>,
         /// Where to write the slice. Default: the slice in specs/ (and the
         /// record specs/source.toml).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Upstream repository the file came from (for the record).
-        #[arg(long)]
-        repository: Option<String>,
-        /// Path of the file in that repository.
-        #[arg(long = "upstream-path")]
-        upstream_path: Option<String>,
-        /// Commit of that file.
-        #[arg(long)]
-        commit: Option<String>,
+        #[command(flatten)]
+        origin: OriginArgs,
     },
+}
+
+/// Where an upstream file came from, for the record.
+#[derive(clap::Args)]
+struct OriginArgs {
+    /// The server a CSDL slice describes (default https://graph.microsoft.com/beta/).
+    #[arg(long)]
+    server_url: Option<String>,
+    /// Upstream repository the file came from (for the record).
+    #[arg(long)]
+    repository: Option<String>,
+    /// Path of the file in that repository.
+    #[arg(long = "upstream-path")]
+    upstream_path: Option<String>,
+    /// Commit of that file.
+    #[arg(long)]
+    commit: Option<String>,
+}
+
+impl From<OriginArgs> for Origin {
+    fn from(a: OriginArgs) -> Self {
+        Origin {
+            server_url: a.server_url,
+            repository: a.repository,
+            upstream_path: a.upstream_path,
+            commit: a.commit,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -140,21 +148,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Update {
-            from,
-            server_url,
-            repository,
-            upstream_path,
-            commit,
-        } => {
+        Command::Update { from, origin } => {
             let root = workspace_root();
-            let origin = Origin {
-                server_url,
-                repository,
-                upstream_path,
-                commit,
-            };
-            let done = xtask::update::run(&root, &from, &origin)?;
+            let done = xtask::update::run(&root, &from, &origin.into())?;
             let s = &done.report.summary;
             if !done.slice_changed {
                 println!(
@@ -279,11 +275,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             prefixes,
             root: root_path,
             namespace,
-            server_url,
             out,
-            repository,
-            upstream_path,
-            commit,
+            origin,
         } => {
             let root = workspace_root();
             let record_path = root.join(defaults::RECORD);
@@ -304,13 +297,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let started = Instant::now();
-            let origin = Origin {
-                server_url,
-                repository,
-                upstream_path,
-                commit,
-            };
-            let cut = slice::cut(&from, &rule, &origin, &slice_file)?;
+            let cut = slice::cut(&from, &rule, &origin.into(), &slice_file)?;
             let elapsed = started.elapsed();
             std::fs::write(&out_path, &cut.text)
                 .with_context(|| format!("cannot write {}", out_path.display()))?;

@@ -67,6 +67,10 @@ pub fn rows(doc: &Value) -> Vec<OperationRow> {
 
 /// The whole `operations.rs` module body.
 pub fn module(rows: &[OperationRow]) -> TokenStream {
+    let lookup = rows.iter().enumerate().map(|(i, r)| {
+        let id = &r.operation_id;
+        quote! { #id => Some(&OPERATIONS[#i]), }
+    });
     let entries = rows.iter().map(|r| {
         let id = &r.operation_id;
         let method = &r.method;
@@ -138,9 +142,13 @@ pub fn module(rows: &[OperationRow]) -> TokenStream {
         /// Every operation of the client, in the description's order.
         pub const OPERATIONS: &[OperationMeta] = &[ #(#entries)* ];
 
-        /// Looks up an operation by the id progenitor reports.
+        /// Looks up an operation by the id progenitor reports (a `match`: this
+        /// runs for every request).
         pub fn operation(operation_id: &str) -> Option<&'static OperationMeta> {
-            OPERATIONS.iter().find(|op| op.operation_id == operation_id)
+            match operation_id {
+                #(#lookup)*
+                _ => None,
+            }
         }
     }
 }

@@ -29,9 +29,117 @@ pub fn default_extra_in_builders(file: &mut syn::File) {
     Fix.visit_file_mut(file);
 }
 
+/// progenitor sends `api-version: <info.version>` with every request (a
+/// Dropshot convention). Graph has no such header, and building, merging
+/// and then removing it costs every call: drop the statement that adds it,
+/// and the capacity reserved for it.
+pub fn drop_api_version_header(file: &mut syn::File) {
+    fn adds_api_version(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+            return false;
+        };
+        call.method == "append"
+            && call.args.first().is_some_and(|arg| {
+                quote::quote!(#arg)
+                    .to_string()
+                    .contains("from_static (\"api-version\")")
+            })
+    }
+    struct Fix;
+    impl VisitMut for Fix {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let before = block.stmts.len();
+            block.stmts.retain(|s| !adds_api_version(s));
+            if block.stmts.len() < before {
+                // `HeaderMap::with_capacity(n)` counted the removed header.
+                for stmt in &mut block.stmts {
+                    if let syn::Stmt::Local(local) = stmt
+                        && let Some(init) = &mut local.init
+                        && let syn::Expr::Call(call) = init.expr.as_mut()
+                        && quote::quote!(#call)
+                            .to_string()
+                            .contains("HeaderMap :: with_capacity")
+                        && let Some(syn::Expr::Lit(lit)) = call.args.first_mut()
+                        && let syn::Lit::Int(n) = &lit.lit
+                        && let Ok(v) = n.base10_parse::<usize>()
+                    {
+                        let fewer = v.saturating_sub(1);
+                        lit.lit =
+                            syn::Lit::Int(syn::LitInt::new(&format!("{fewer}usize"), n.span()));
+                    }
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    Fix.visit_file_mut(file);
+}
+
+/// `ResponseValue::empty(response)` (the success of an operation without a
+/// body) clones the response's headers and then drops the response. Move
+/// them out instead: the same value, one header map less per call.
+pub fn move_headers_into_empty_responses(file: &mut syn::File) {
+    struct Fix;
+    impl VisitMut for Fix {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::Call(call) = expr
+                && let syn::Expr::Path(p) = call.func.as_ref()
+                && p.path.segments.len() == 2
+                && p.path.segments[0].ident == "ResponseValue"
+                && p.path.segments[1].ident == "empty"
+                && call.args.len() == 1
+            {
+                let arg = &call.args[0];
+                *expr = syn::parse_quote!({
+                    let mut response = #arg;
+                    let status = response.status();
+                    let headers = ::std::mem::take(response.headers_mut());
+                    ResponseValue::new((), status, headers)
+                });
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    Fix.visit_file_mut(file);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_version_header_is_not_built() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn send() {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                if let Some(v) = if_match { header_map.append("If-Match", v.to_string().try_into()?); }
+            }
+        };
+        drop_api_version_header(&mut file);
+        let text = quote::quote!(#file).to_string();
+        assert!(!text.contains("api-version"), "{text}");
+        assert!(text.contains("with_capacity (1usize)"), "{text}");
+        assert!(text.contains("If-Match"), "{text}");
+    }
+
+    #[test]
+    fn empty_responses_take_the_headers() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn f() { match s { 202u16 => Ok(ResponseValue::empty(response)), _ => Err(e) } }
+        };
+        move_headers_into_empty_responses(&mut file);
+        let text = quote::quote!(#file).to_string();
+        assert!(!text.contains("ResponseValue :: empty"), "{text}");
+        assert!(
+            text.contains("std :: mem :: take (response . headers_mut ())"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn only_the_extra_field_gets_a_default() {
