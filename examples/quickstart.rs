@@ -23,8 +23,8 @@ use std::time::Duration;
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use graph_teams_admin::{
-    AssignNumberBody, Client, Filter, ListQuery, LongRunningOperationStatus, NumberType,
-    PollOptions,
+    AssignNumberBody, AssignmentStatus, Client, Filter, ListQuery, LongRunningOperationStatus,
+    NumberType, PollOptions,
 };
 
 #[derive(Parser)]
@@ -230,6 +230,17 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if records.is_empty() {
         return Err(format!("{} is not in the number inventory", t.number).into());
     }
+    let all = t.client.count_number_assignments(None::<Filter>).await?;
+    let unassigned = t
+        .client
+        .count_number_assignments(Some(Filter::assignment_status(
+            AssignmentStatus::Unassigned,
+        )))
+        .await?;
+    println!(
+        "Inventory: {all} numbers, {} assigned, {unassigned} unassigned",
+        all - unassigned.min(all)
+    );
     Ok(())
 }
 

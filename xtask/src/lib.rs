@@ -44,7 +44,11 @@ pub mod defaults {
 
 /// The settings `cargo xtask generate` uses with no arguments.
 pub fn default_generate_settings() -> codegen::Settings {
-    let root = workspace_root();
+    generate_settings(&workspace_root())
+}
+
+/// The default settings for the workspace at `root`.
+pub fn generate_settings(root: &std::path::Path) -> codegen::Settings {
     codegen::Settings {
         spec: root.join(defaults::SPEC),
         overlay: Some(root.join(defaults::OVERLAY)),

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow};
 use crate::codegen::{self, Settings};
 use crate::diff;
 use crate::slice::{self, Origin, SliceRule};
-use crate::{default_generate_settings, defaults};
+use crate::{defaults, generate_settings};
 
 /// What an update did.
 #[derive(Debug)]
@@ -91,7 +91,7 @@ pub fn run(root: &Path, from: &Path, origin: &Origin) -> Result<Updated> {
     let report = diff::report(&old, &new);
     let settings = Settings {
         spec: staged.clone(),
-        ..default_generate_settings()
+        ..generate_settings(root)
     };
     let output = codegen::generate_prepared(&new, &settings)?;
 
