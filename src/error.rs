@@ -277,6 +277,15 @@ impl fmt::Display for Error {
                     "transport error"
                 };
                 write!(f, "{operation}: {what}: {source}")?;
+                let may_have_run = !source.is_connect()
+                    && crate::generated::operations::operation(operation)
+                        .is_some_and(|op| !op.is_idempotent());
+                if may_have_run {
+                    write!(
+                        f,
+                        "; not repeated: the request may have reached the service, so check the result (for example the number's state) before trying again"
+                    )?;
+                }
                 ids(f, None, client_request_id.as_deref(), None)
             }
             Error::Auth {
@@ -309,10 +318,16 @@ impl fmt::Display for Error {
                 what,
                 url,
                 expected_origin,
-            } => write!(
-                f,
-                "refused to follow {what} {url:?}: it is not on the configured Graph origin {expected_origin} (no request was sent there)"
-            ),
+            } => {
+                write!(
+                    f,
+                    "refused to follow {what} {url:?}: it is not on the configured Graph origin {expected_origin} (no request was sent there)"
+                )?;
+                if *what == "Location" {
+                    write!(f, "; the action itself was accepted by the service")?;
+                }
+                Ok(())
+            }
             Error::OperationFailed(o) => {
                 write!(
                     f,

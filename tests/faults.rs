@@ -164,6 +164,10 @@ async fn a_connection_dropped_after_the_action_was_processed_is_not_repeated() {
     let err = client.assign_number(assign(&n)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert!(err.client_request_id().is_some());
+    assert!(
+        err.to_string().contains("may have reached the service"),
+        "{err}"
+    );
     assert_eq!(assign_posts(&emulator), 1, "never repeated blindly");
     // The service did the work: the number ends up assigned exactly once,
     // which a caller finds by looking rather than by trying again.
@@ -277,6 +281,7 @@ async fn a_location_on_another_host_gets_no_request_and_no_token() {
         Error::ForeignUrl { url, .. } => assert!(url.starts_with(&emulator.foreign_base_url())),
         other => panic!("{other}"),
     }
+    assert!(err.to_string().contains("accepted by the service"), "{err}");
     assert!(
         emulator.foreign_requests().is_empty(),
         "no request, so no Authorization, reached the foreign host"

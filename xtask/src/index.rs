@@ -350,7 +350,8 @@ impl Entries for YamlText<'_> {
                 .location()
                 .map(|l| l.line() + loc.line)
                 .unwrap_or(loc.line + 1);
-            anyhow!("{}:{line}: invalid YAML in {what}: {e}", self.name)
+            let message = shift_lines(&e.to_string(), loc.line);
+            anyhow!("{}:{line}: invalid YAML in {what}: {message}", self.name)
         })?;
         match v {
             Value::Object(m) if m.len() == 1 => Ok(m.into_iter().next().expect("one").1),
@@ -361,6 +362,25 @@ impl Entries for YamlText<'_> {
             ),
         }
     }
+}
+
+/// Rewrites the "line N" of a parser message about one entry into lines of
+/// the whole file (the entry starts after `offset` lines).
+fn shift_lines(message: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("line ") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// JSON text, indexed as borrowed raw values (no tree is built).
