@@ -395,17 +395,7 @@ fn from_csdl(from: &Path, bytes: &[u8], rule: &SliceRule, origin: &Origin) -> Re
             .clone()
             .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
         exclude_below: rule.exclude.clone(),
-        boundary: rule
-            .boundary
-            .iter()
-            .map(|(k, v)| {
-                let b = match v {
-                    Boundary::Keep => csdl::Boundary::Keep,
-                    Boundary::Stub => csdl::Boundary::Stub,
-                };
-                (k.clone(), b)
-            })
-            .collect(),
+        boundary: rule.boundary.clone(),
     };
     csdl::slice_from_csdl(from, bytes, &options)
 }

@@ -74,14 +74,10 @@ pub struct CsdlSliceOptions {
     pub boundary: BTreeMap<String, Boundary>,
 }
 
-/// How a type outside the sliced namespace is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Boundary {
-    /// Copied, and followed.
-    Keep,
-    /// Cut to `id` and `'@odata.type'`; not followed.
-    Stub,
-}
+/// How a type outside the sliced namespace is written: the slice rule's
+/// own [`Boundary`](crate::slice::Boundary) (`Keep` copies and follows it,
+/// `Stub` cuts it to `id` and `'@odata.type'`).
+pub use crate::slice::Boundary;
 
 impl CsdlSliceOptions {
     /// The rule `specs/source.toml` records for the Teams administration
