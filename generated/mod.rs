@@ -5,7 +5,7 @@
 //! Server in the description: `https://graph.microsoft.com/beta/`. 22 operations, 24 models, 12 open enums, 5 action bodies.
 //!
 //! Mount this directory as `crate::generated` (for example `#[path = "…/mod.rs"] pub mod generated;` at the crate root): generated paths refer to it by that name.
-#[allow(clippy::all, unused_imports, unused_mut, dead_code)]
+#[allow(clippy::all, unused_imports, unused_mut, dead_code, rustdoc::bare_urls)]
 mod client;
 pub use client::*;
 /// Open enums for every enum of the description.

@@ -302,7 +302,7 @@ fn mod_rs(
     quote! {
         #doc_attr
 
-        #[allow(clippy::all, unused_imports, unused_mut, dead_code)]
+        #[allow(clippy::all, unused_imports, unused_mut, dead_code, rustdoc::bare_urls)]
         mod client;
         pub use client::*;
 
