@@ -7,12 +7,12 @@
 #[path = "runtime/support.rs"]
 mod support;
 
-use graph_teams_admin::{AssignNumberBody, Client, Error, ListQuery, NumberType};
+use graph_teams_admin::{AssignNumberBody, Client, Error, NumberType};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use support::client;
+use support::{client, first_page};
 
 use std::sync::{Arc, Mutex};
 
@@ -79,17 +79,6 @@ pub fn start_capture(into: &Capture) -> CaptureGuard {
 }
 
 const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-
-async fn first_page(c: &Client) -> graph_teams_admin::Result<usize> {
-    use futures::StreamExt;
-    Ok(c.number_assignments(ListQuery::new())
-        .pages()
-        .next()
-        .await
-        .unwrap()?
-        .items
-        .len())
-}
 
 #[tokio::test]
 async fn no_token_or_secret_in_debug_display_or_logs() {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use graph_teams_admin::{Client, Error, ListQuery};
+use graph_teams_admin::{Client, Error};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{CountingCredential, FailingCredential, fast_retry};
+use crate::support::{CountingCredential, FailingCredential, fast_retry, first_page};
 
 const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
 
@@ -29,16 +29,6 @@ fn client_with(
         .unwrap()
 }
 
-async fn list(c: &Client) -> graph_teams_admin::Result<()> {
-    use futures::StreamExt;
-    c.number_assignments(ListQuery::new())
-        .pages()
-        .next()
-        .await
-        .unwrap()
-        .map(|_| ())
-}
-
 #[tokio::test]
 async fn bearer_token_user_agent_and_scope() {
     let server = MockServer::start().await;
@@ -49,7 +39,9 @@ async fn bearer_token_user_agent_and_scope() {
         .mount(&server)
         .await;
     let cred = CountingCredential::new(Duration::ZERO, 3600);
-    list(&client_with(&server, cred.clone())).await.unwrap();
+    first_page(&client_with(&server, cred.clone()))
+        .await
+        .unwrap();
     let req = &server.received_requests().await.unwrap()[0];
     let ua = req.headers.get("user-agent").unwrap().to_str().unwrap();
     assert_eq!(ua, concat!("graph-teams-admin/", env!("CARGO_PKG_VERSION")));
@@ -89,14 +81,14 @@ async fn a_token_is_reused_until_five_minutes_before_expiry() {
     let long = CountingCredential::new(Duration::ZERO, 3600);
     let c = client_with(&server, long.clone());
     for _ in 0..5 {
-        list(&c).await.unwrap();
+        first_page(&c).await.unwrap();
     }
     assert_eq!(long.calls(), 1);
     // A token with 4 minutes left is already due for refresh.
     let short = CountingCredential::new(Duration::ZERO, 240);
     let c = client_with(&server, short.clone());
     for _ in 0..3 {
-        list(&c).await.unwrap();
+        first_page(&c).await.unwrap();
     }
     assert_eq!(short.calls(), 3);
 }
@@ -113,7 +105,7 @@ async fn fifty_concurrent_calls_share_one_token_request() {
     let c = client_with(&server, cred.clone());
     let calls = (0..50).map(|_| {
         let c = c.clone();
-        tokio::spawn(async move { list(&c).await })
+        tokio::spawn(async move { first_page(&c).await })
     });
     for r in futures::future::join_all(calls).await {
         r.unwrap().unwrap();
@@ -139,7 +131,7 @@ async fn a_401_drops_the_token_and_retries_once_with_a_fresh_one() {
         .await;
     let cred = CountingCredential::new(Duration::ZERO, 3600);
     let c = client_with(&server, cred.clone());
-    list(&c).await.unwrap();
+    first_page(&c).await.unwrap();
     assert_eq!(cred.calls(), 2);
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 2);
@@ -148,7 +140,7 @@ async fn a_401_drops_the_token_and_retries_once_with_a_fresh_one() {
         reqs[1].headers.get("client-request-id")
     );
     // The fresh token is cached for the next call.
-    list(&c).await.unwrap();
+    first_page(&c).await.unwrap();
     assert_eq!(cred.calls(), 2);
 }
 
@@ -161,7 +153,9 @@ async fn a_second_401_is_returned_as_an_error() {
         .mount(&server)
         .await;
     let cred = CountingCredential::new(Duration::ZERO, 3600);
-    let err = list(&client_with(&server, cred.clone())).await.unwrap_err();
+    let err = first_page(&client_with(&server, cred.clone()))
+        .await
+        .unwrap_err();
     let g = err.graph().expect("Graph's 401");
     assert_eq!(
         (g.status, g.code.as_str()),
@@ -175,7 +169,7 @@ async fn a_second_401_is_returned_as_an_error() {
 #[tokio::test]
 async fn a_failing_credential_is_an_auth_error_and_nothing_is_sent() {
     let server = MockServer::start().await;
-    let err = list(&client_with(&server, Arc::new(FailingCredential)))
+    let err = first_page(&client_with(&server, Arc::new(FailingCredential)))
         .await
         .unwrap_err();
     match &err {

@@ -5,27 +5,16 @@
 use std::time::Duration;
 
 use graph_teams_admin::{
-    AssignNumberBody, Client, Error, ListQuery, Nullable, NumberType, TeamsPolicyUserAssignment,
+    AssignNumberBody, Client, Error, Nullable, NumberType, TeamsPolicyUserAssignment,
     UpdateNumberBody,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{CountingCredential, client};
+use crate::support::{CountingCredential, client, first_page};
 
 const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-
-async fn first_page(c: &Client) -> graph_teams_admin::Result<usize> {
-    use futures::StreamExt;
-    Ok(c.number_assignments(ListQuery::new())
-        .pages()
-        .next()
-        .await
-        .unwrap()?
-        .items
-        .len())
-}
 
 #[tokio::test]
 async fn graph_errors_carry_every_id_and_the_nested_teams_error() {

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use graph_teams_admin::{AssignNumberBody, Client, Error, ListQuery, NumberType, RetryPolicy};
+use graph_teams_admin::{AssignNumberBody, Client, Error, NumberType, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::support::{self, client, fast_retry};
+use crate::support::{self, client, fast_retry, first_page};
 
 const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
 const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
@@ -21,12 +21,6 @@ fn page() -> ResponseTemplate {
 fn throttled(status: u16) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .set_body_json(json!({"error": {"code": "TooManyRequests", "message": "slow down"}}))
-}
-
-async fn list_once(c: &Client) -> graph_teams_admin::Result<usize> {
-    let mut pages = c.number_assignments(ListQuery::new().top(10)).pages();
-    use futures::StreamExt;
-    Ok(pages.next().await.unwrap()?.items.len())
 }
 
 fn ids(requests: &[Request], name: &str) -> Vec<Option<String>> {
@@ -51,7 +45,7 @@ async fn retry_after_in_seconds_is_honoured() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    assert_eq!(list_once(&client(&server.uri())).await.unwrap(), 1);
+    assert_eq!(first_page(&client(&server.uri())).await.unwrap(), 1);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited {:?}",
@@ -89,7 +83,7 @@ async fn retry_after_as_http_date_is_honoured() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    assert_eq!(list_once(&client(&server.uri())).await.unwrap(), 1);
+    assert_eq!(first_page(&client(&server.uri())).await.unwrap(), 1);
     // An HTTP-date has whole seconds: the wait is between 1 and 2 s.
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -122,7 +116,7 @@ async fn without_retry_after_backoff_is_used() {
         .build()
         .unwrap();
     let started = Instant::now();
-    assert_eq!(list_once(&c).await.unwrap(), 1);
+    assert_eq!(first_page(&c).await.unwrap(), 1);
     // Two backoffs: 50..100 ms, then 100..200 ms.
     let waited = started.elapsed();
     assert!(
@@ -144,7 +138,7 @@ async fn gives_up_after_max_retries_with_the_last_answer() {
         .respond_with(throttled(429).insert_header("request-id", "rid-9"))
         .mount(&server)
         .await;
-    let err = list_once(&client(&server.uri())).await.unwrap_err();
+    let err = first_page(&client(&server.uri())).await.unwrap_err();
     let g = err.graph().expect("a Graph error");
     assert_eq!(
         (g.status, g.code.as_str(), g.attempts),
@@ -174,7 +168,7 @@ async fn a_wait_beyond_the_budget_is_not_started() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = list_once(&c).await.unwrap_err();
+    let err = first_page(&c).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(
         err.graph().unwrap().retry_after,
@@ -196,7 +190,7 @@ async fn other_statuses_are_not_retried() {
         .mount(&server)
         .await;
     assert_eq!(
-        list_once(&client(&server.uri()))
+        first_page(&client(&server.uri()))
             .await
             .unwrap_err()
             .status(),
@@ -211,7 +205,7 @@ async fn other_statuses_are_not_retried() {
         .build()
         .unwrap();
     assert_eq!(
-        list_once(&c).await.unwrap_err().graph().unwrap().attempts,
+        first_page(&c).await.unwrap_err().graph().unwrap().attempts,
         3
     );
 }
@@ -276,7 +270,7 @@ async fn assign_number_is_not_repeated_after_a_dropped_connection() {
 #[tokio::test]
 async fn reads_are_repeated_after_a_dropped_connection() {
     let (base, count) = support::hang_up_server().await;
-    let err = list_once(&client(&base)).await.unwrap_err();
+    let err = first_page(&client(&base)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert_eq!(
         count.load(std::sync::atomic::Ordering::SeqCst),
@@ -295,7 +289,7 @@ async fn dropping_the_call_stops_the_retry_wait() {
         .await;
     let c = client(&server.uri());
     let started = Instant::now();
-    let r = tokio::time::timeout(Duration::from_millis(200), list_once(&c)).await;
+    let r = tokio::time::timeout(Duration::from_millis(200), first_page(&c)).await;
     assert!(r.is_err(), "still waiting when dropped");
     assert!(started.elapsed() < Duration::from_secs(1));
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -92,6 +92,17 @@ pub fn client(base: &str) -> Client {
         .unwrap()
 }
 
+/// Reads the first page of the number inventory; its item count.
+pub async fn first_page(c: &Client) -> graph_teams_admin::Result<usize> {
+    use futures::StreamExt;
+    let page = c
+        .number_assignments(graph_teams_admin::ListQuery::new())
+        .pages()
+        .next()
+        .await;
+    Ok(page.expect("a list has a first page")?.items.len())
+}
+
 /// A TCP server that reads each request and closes the connection without
 /// answering. Returns its base URL and a counter of requests read.
 pub async fn hang_up_server() -> (String, Arc<AtomicU32>) {
