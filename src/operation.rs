@@ -228,9 +228,18 @@ struct PollState {
     next_delay: Duration,
     interval: Duration,
     polls: u32,
+    /// Transient poll failures in a row (see [`TRANSIENT_POLL_FAILURES`]).
+    failures: u32,
     done: bool,
     last_status: Option<String>,
 }
+
+/// How many polls in a row may fail transiently (throttling or an outage
+/// that outlasted the retry policy, a dropped connection) before the
+/// operation's stream reports the error. A failed poll is not a failed
+/// operation: the work goes on at the service, so polling carries on, with
+/// the interval growing, as long as the deadline allows.
+pub const TRANSIENT_POLL_FAILURES: u32 = 5;
 
 /// Reads the operation once. The docs show the entity wrapped in
 /// `{"value": {...}}`; that shape is accepted as well as the plain entity.
@@ -274,12 +283,38 @@ impl PollState {
             return Some((Err(self.timeout()), self));
         }
         tokio::time::sleep(self.next_delay).await;
-        self.polls += 1;
-        let (op, retry_after) = match read(&self.pipeline, &self.url).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.done = true;
-                return Some((Err(e), self));
+        let (op, retry_after) = loop {
+            self.polls += 1;
+            match read(&self.pipeline, &self.url).await {
+                Ok(r) => {
+                    self.failures = 0;
+                    break r;
+                }
+                Err(e) if e.is_transient() && self.failures < TRANSIENT_POLL_FAILURES => {
+                    self.failures += 1;
+                    self.interval = self
+                        .interval
+                        .mul_f64(self.options.multiplier)
+                        .min(self.options.max_interval);
+                    let wait = e
+                        .graph()
+                        .and_then(|g| g.retry_after)
+                        .unwrap_or(self.interval);
+                    if self
+                        .options
+                        .deadline
+                        .is_some_and(|d| self.started.elapsed() + wait > d)
+                    {
+                        self.done = true;
+                        return Some((Err(e), self));
+                    }
+                    tracing::warn!(error = %e, failures = self.failures, wait_ms = wait.as_millis() as u64, "poll failed; polling on");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some((Err(e), self));
+                }
             }
         };
         let status = op.status.clone();
@@ -361,6 +396,7 @@ impl Operation {
                 options: self.options.clone(),
                 started: self.started,
                 polls: 0,
+                failures: 0,
                 done: false,
                 last_status: None,
             };

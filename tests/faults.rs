@@ -403,8 +403,8 @@ async fn failures_carry_the_service_detail() {
     assert!(matches!(err, Error::OperationFailed(_)), "{err}");
 }
 
-/// 10,000 assignments, 64 at a time, while the service throws 429 bursts
-/// every few milliseconds: every number ends up assigned exactly once.
+/// 10,000 assignments, 64 at a time, while the service throws a burst of
+/// 429s every 50 ms: every number ends up assigned exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_assignments_under_periodic_throttling() {
     const N: usize = 10_000;
@@ -436,10 +436,9 @@ async fn ten_thousand_assignments_under_periodic_throttling() {
             let forms = [
                 RetryAfterForm::Fractional(Duration::from_millis(15)),
                 RetryAfterForm::Absent,
-                RetryAfterForm::Seconds(0),
             ];
             for i in 0.. {
-                tokio::time::sleep(Duration::from_millis(40)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 emulator
                     .faults()
                     .throttle_burst(8, 429, forms[i % forms.len()]);

@@ -454,3 +454,75 @@ async fn poll_options_default_to_backoff_without_retry_after() {
         (Duration::from_secs(2), Duration::from_secs(30), None)
     );
 }
+
+#[tokio::test]
+async fn a_failed_poll_is_not_a_failed_operation() {
+    let server = MockServer::start().await;
+    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    // Two rounds of a poll that outlasts the retry policy (1 + 3 attempts each).
+    Mock::given(method("GET"))
+        .and(path(OP_KEY))
+        .respond_with(ResponseTemplate::new(503).set_body_json(
+            json!({"error": {"code": "ServiceUnavailable", "message": "try later"}}),
+        ))
+        .up_to_n_times(8)
+        .mount(&server)
+        .await;
+    statuses(&server, OP_KEY, &["succeeded"]).await;
+    let outcome = client(&server.uri())
+        .assign_number(body())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, S::Succeeded);
+    assert_eq!(polls(&server, OP_KEY).await, 9);
+}
+
+#[tokio::test]
+async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
+    let server = MockServer::start().await;
+    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    Mock::given(method("GET"))
+        .and(path(OP_KEY))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({"error": {"code": "ServiceUnavailable", "message": "down"}})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .assign_number(body())
+        .await
+        .unwrap()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    let rounds = 1 + graph_teams_admin::operation::TRANSIENT_POLL_FAILURES as usize;
+    assert_eq!(
+        polls(&server, OP_KEY).await,
+        rounds * 4,
+        "each round is 1 + 3 retries"
+    );
+
+    // A 404 is not transient: it ends the stream at once.
+    let gone = MockServer::start().await;
+    accept_at(&gone, ASSIGN, &format!("{}{OP_KEY}", gone.uri()), None).await;
+    Mock::given(method("GET"))
+        .and(path(OP_KEY))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                json!({"error": {"code": "NotFound", "message": "no such operation"}}),
+            ),
+        )
+        .mount(&gone)
+        .await;
+    let err = client(&gone.uri())
+        .assign_number(body())
+        .await
+        .unwrap()
+        .await
+        .unwrap_err();
+    assert_eq!(err.graph().unwrap().code, "NotFound");
+    assert_eq!(polls(&gone, OP_KEY).await, 1);
+}
