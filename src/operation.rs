@@ -8,7 +8,10 @@
 //! `…/operations/<id>`), with the same auth, retries and origin check as any
 //! call; honours `Retry-After` on the 202 and on every poll; otherwise backs
 //! off from [`PollOptions::initial_interval`] to [`PollOptions::max_interval`];
-//! and stops at an optional deadline. Dropping it stops polling.
+//! and stops at an optional deadline. A poll that fails transiently (after
+//! the retry policy's own retries) is tried again, up to
+//! [`TRANSIENT_POLL_FAILURES`] times in a row: the operation goes on at the
+//! service whatever happens to one poll. Dropping it stops polling.
 //!
 //! [`OperationRef`] (the URL) serialises, so a process can save it and a
 //! later one resume with `Client::operation`.
