@@ -373,20 +373,12 @@ impl Client {
         status: u16,
         headers: &HeaderMap,
     ) -> Result<Operation> {
-        let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| Error::Graph(Box::new(crate::error::GraphError {
-            operation: operation.to_owned(),
-            status,
-            code: "missingLocation".into(),
-            message: "the service accepted the request but sent no Location to poll; list the number to see its state".into(),
-            inner_code: None,
-            inner_message: None,
-            request_id: headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
-            client_request_id: headers.get("client-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
-            date: None,
-            attempts: 1,
-            retry_after: None,
-            raw_body: None,
-        })))?;
+        let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+            let mut e = graph_error_parts(operation, status, headers, None, None, 1, None);
+            e.code = "missingLocation".into();
+            e.message = "the service accepted the request but sent no Location to poll; list the number to see its state".into();
+            Error::Graph(Box::new(e))
+        })?;
         let url = self.pipeline.follow_text("Location", location)?;
         Ok(Operation::new(
             self.pipeline.clone(),

@@ -105,11 +105,13 @@ fn parse_file(tokens: TokenStream, what: &str) -> Result<syn::File> {
     syn::parse2(tokens).map_err(|e| anyhow!("internal error: generated {what} does not parse: {e}"))
 }
 
+/// A file's text: the header line, then the formatted code.
+fn render(header: &str, file: &syn::File) -> String {
+    format!("{header}\n{}", prettyplease::unparse(file))
+}
+
 fn format_file(header: &str, tokens: TokenStream, what: &str) -> Result<String> {
-    Ok(format!(
-        "{header}\n{}",
-        prettyplease::unparse(&parse_file(tokens, what)?)
-    ))
+    Ok(render(header, &parse_file(tokens, what)?))
 }
 
 fn parse_path(s: &str, what: &str) -> Result<TokenStream> {
@@ -237,10 +239,7 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     crate::patch::default_extra_in_builders(&mut client_file);
     crate::patch::drop_api_version_header(&mut client_file);
     crate::patch::move_headers_into_empty_responses(&mut client_file);
-    files.insert(
-        "client.rs".to_owned(),
-        format!("{head}\n{}", prettyplease::unparse(&client_file)),
-    );
+    files.insert("client.rs".to_owned(), render(&head, &client_file));
     files.insert(
         "enums.rs".to_owned(),
         format_file(&head, enums::module(&enum_specs), "enums")?,
