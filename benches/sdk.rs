@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use graph_teams_admin::emulator::{Emulator, EmulatorConfig, RateLimit};
 use graph_teams_admin::{
     AssignNumberBody, Client, LongRunningOperationStatus, NumberType, PollOptions, RetryPolicy,
 };
+use graph_teams_admin_emulator::{Emulator, EmulatorConfig, RateLimit};
 use reqwest::header::{ACCEPT, AUTHORIZATION, LOCATION, USER_AGENT};
 
 const USER: &str = "8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01";
@@ -30,7 +30,10 @@ fn thread_cpu() -> Duration {
         tv_nsec: 0,
     };
     // SAFETY: valid out-pointer; CLOCK_THREAD_CPUTIME_ID is always available on Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts)
+    };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 

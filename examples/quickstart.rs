@@ -17,7 +17,6 @@
 //! Exits non-zero, printing the error, when anything fails.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
@@ -53,8 +52,7 @@ struct Target {
     user: String,
     number: String,
     description: String,
-    #[cfg(feature = "emulator")]
-    _emulator: Option<graph_teams_admin::emulator::Emulator>,
+    _emulator: Option<graph_teams_admin_emulator::Emulator>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -84,7 +82,6 @@ async fn target(args: &Args) -> Result<Target, Box<dyn std::error::Error>> {
             user: required(args.user.clone(), "--user", "with --base-url")?,
             number: required(args.number.clone(), "--number", "with --base-url")?,
             description: format!("{base} (with the given token)"),
-            #[cfg(feature = "emulator")]
             _emulator: None,
         });
     }
@@ -101,7 +98,7 @@ async fn target(args: &Args) -> Result<Target, Box<dyn std::error::Error>> {
             .unwrap_or_else(|| graph_teams_admin::GRAPH_BETA.to_owned());
         let client = Client::builder()
             .base_url(&base)
-            .credential(credential as Arc<dyn azure_core::credentials::TokenCredential>)
+            .credential(credential)
             .poll_options(poll)
             .build()?;
         return Ok(Target {
@@ -109,16 +106,14 @@ async fn target(args: &Args) -> Result<Target, Box<dyn std::error::Error>> {
             user: required(args.user.clone(), "--user", "against real Graph")?,
             number: required(args.number.clone(), "--number", "against real Graph")?,
             description: format!("{base} as the app in tenant {tenant}"),
-            #[cfg(feature = "emulator")]
             _emulator: None,
         });
     }
     emulated(args, poll).await
 }
 
-#[cfg(feature = "emulator")]
 async fn emulated(args: &Args, poll: PollOptions) -> Result<Target, Box<dyn std::error::Error>> {
-    use graph_teams_admin::emulator::{Emulator, EmulatorConfig};
+    use graph_teams_admin_emulator::{Emulator, EmulatorConfig};
     let mut config = EmulatorConfig::with_numbers(12);
     config.operation_duration = Duration::from_millis(1500);
     let default_user = config.users[0].id.clone();
@@ -144,11 +139,6 @@ async fn emulated(args: &Args, poll: PollOptions) -> Result<Target, Box<dyn std:
         ),
         _emulator: Some(emulator),
     })
-}
-
-#[cfg(not(feature = "emulator"))]
-async fn emulated(_: &Args, _: PollOptions) -> Result<Target, Box<dyn std::error::Error>> {
-    Err("no target: pass --base-url and --token, set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or build with the `emulator` feature".into())
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

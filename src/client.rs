@@ -167,6 +167,15 @@ impl ClientBuilder {
                 reason: format!("{base_url} must be http(s)"),
             });
         }
+        if base_url.scheme() == "https" && self.http.is_none() && !crate::transport::HAS_TLS {
+            return Err(Error::InvalidInput {
+                argument: "base_url",
+                reason: format!(
+                    "{base_url} needs TLS, and this build of graph-teams-admin has none: \
+                     enable the `rustls` (default), `rustls-aws-lc` or `native-tls` feature"
+                ),
+            });
+        }
         crate::cloud::check(&base_url)?;
         let credential = self.credential.ok_or(Error::InvalidInput {
             argument: "credential",
@@ -174,11 +183,7 @@ impl ClientBuilder {
         })?;
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?,
+            None => crate::transport::http_client(self.timeout, self.connect_timeout)?,
         };
         let mut user_agent = concat!("graph-teams-admin/", env!("CARGO_PKG_VERSION")).to_owned();
         if let Some(s) = &self.user_agent_suffix {

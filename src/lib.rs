@@ -35,8 +35,6 @@ pub mod auth;
 mod call;
 pub mod client;
 pub mod cloud;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod error;
 mod hooks;
 pub mod operation;
@@ -44,6 +42,7 @@ pub mod paging;
 pub mod pipeline;
 pub mod query;
 pub mod retry;
+mod transport;
 mod validate;
 
 pub use auth::StaticTokenCredential;

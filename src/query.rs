@@ -298,6 +298,7 @@ impl ListQuery {
 }
 
 /// Text of a `$filter`, from a [`Filter`] or a string.
+#[derive(Debug)]
 pub struct FilterText(pub(crate) String);
 
 impl From<Filter> for FilterText {

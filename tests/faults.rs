@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use futures::{StreamExt, TryStreamExt};
-use graph_teams_admin::emulator::{Emulator, EmulatorConfig, RetryAfterForm};
 use graph_teams_admin::{
     AssignNumberBody, Client, Error, Filter, ListQuery, LongRunningOperationStatus as S,
     NumberType, PollOptions, RetryPolicy, UnassignNumberBody,
 };
+use graph_teams_admin_emulator::{Emulator, EmulatorConfig, RetryAfterForm};
 
 const USER: &str = "8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01";
 

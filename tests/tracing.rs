@@ -17,7 +17,7 @@ use support::{client, first_page};
 use std::sync::{Arc, Mutex};
 
 /// Captures tracing output in memory.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Capture(pub Arc<Mutex<Vec<u8>>>);
 
 impl Capture {
@@ -49,6 +49,7 @@ impl std::io::Write for ThreadSink {
 }
 
 /// Stops capturing when dropped.
+#[derive(Debug)]
 pub struct CaptureGuard;
 
 impl Drop for CaptureGuard {

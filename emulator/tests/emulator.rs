@@ -1,13 +1,11 @@
 //! The emulator over real HTTP on 127.0.0.1, driven with plain `reqwest`.
 
-#![cfg(feature = "emulator")]
-
 use std::time::{Duration, Instant, SystemTime};
 
-use graph_teams_admin::emulator::{
+use graph_teams_admin::{AssignmentCategory, AssignmentStatus, LongRunningOperationStatus};
+use graph_teams_admin_emulator::{
     Emulator, EmulatorConfig, RateLimit, RetryAfterForm, SEED_LOCATION_ID, SeedPolicy,
 };
-use graph_teams_admin::{AssignmentCategory, AssignmentStatus, LongRunningOperationStatus};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 

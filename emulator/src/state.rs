@@ -12,13 +12,15 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::config::{EmulatorConfig, SeedPolicy, SeedUser};
-use crate::generated::bodies::{AssignNumberBody, Nullable, UnassignNumberBody, UpdateNumberBody};
-use crate::generated::enums::{
+use graph_teams_admin::generated::bodies::{
+    AssignNumberBody, Nullable, UnassignNumberBody, UpdateNumberBody,
+};
+use graph_teams_admin::generated::enums::{
     AccountType, ActivationState, AssignmentCategory, AssignmentStatus, AssignmentType,
     CustomerAction, LongRunningOperationStatus, NumberSource, NumberType,
     ReverseNumberLookupOption,
 };
-use crate::generated::types::{
+use graph_teams_admin::generated::types::{
     AssignedTelephoneNumber, EffectivePolicyAssignment, NumberAssignment, PolicyAssignment,
     TeamsPolicyUserAssignment, TeamsUserConfiguration, TelephoneNumberLongRunningOperation,
     TelephoneNumberLongRunningOperationDetails, User,

@@ -2,7 +2,7 @@
 //! and benchmarks (feature `emulator`, on by default).
 //!
 //! ```no_run
-//! use graph_teams_admin::emulator::{Emulator, EmulatorConfig};
+//! use graph_teams_admin_emulator::{Emulator, EmulatorConfig};
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! let emulator = Emulator::start(EmulatorConfig::with_numbers(50)).await?;
@@ -56,7 +56,7 @@ pub use config::{EmulatorConfig, SEED_LOCATION_ID, SeedNumber, SeedPolicy, SeedU
 pub use faults::{Faults, RateLimit, RetryAfterForm};
 pub use state::TENANT_ID;
 
-use crate::generated::types::{
+use graph_teams_admin::generated::types::{
     NumberAssignment, TeamsPolicyUserAssignment, TelephoneNumberLongRunningOperation,
 };
 use handlers::{Shared, lock};

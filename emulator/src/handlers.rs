@@ -24,11 +24,11 @@ use super::server::ConnControl;
 use super::state::{
     Action, OperationRecord, State, TENANT_ID, b64, normalize_number, number_json, timestamp,
 };
-use crate::generated::bodies::{
+use graph_teams_admin::generated::bodies::{
     AssignNumberBody, AssignPolicyBody, Nullable, UnassignNumberBody, UnassignPolicyBody,
     UpdateNumberBody,
 };
-use crate::generated::types::TeamsPolicyUserAssignment;
+use graph_teams_admin::generated::types::TeamsPolicyUserAssignment;
 
 const MAX_BODY: usize = 1 << 20;
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::faults::RetryAfterForm;
-use crate::generated::types::{InnerError, MainError, ODataError};
+use graph_teams_admin::generated::types::{InnerError, MainError, ODataError};
 
 pub(crate) const JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 

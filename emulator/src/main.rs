@@ -10,7 +10,7 @@
 //! <URL> --token <TOKEN> --user <ID> --number <NUMBER>`.
 
 use clap::Parser;
-use graph_teams_admin::emulator::{Emulator, EmulatorConfig};
+use graph_teams_admin_emulator::{Emulator, EmulatorConfig};
 
 #[derive(Parser)]
 #[command(about = "Serve an emulated Graph /admin/teams on 127.0.0.1")]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::generated::enums::{AccountType, NumberCapability, NumberType};
+use graph_teams_admin::generated::enums::{AccountType, NumberCapability, NumberType};
 
 /// How an [`Emulator`](super::Emulator) starts.
 #[derive(Clone, Debug)]
