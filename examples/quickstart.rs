@@ -220,7 +220,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if records.is_empty() {
         return Err(format!("{} is not in the number inventory", t.number).into());
     }
-    let all = t.client.count_number_assignments(None::<Filter>).await?;
+    let all = t.client.count_number_assignments(None).await?;
     let unassigned = t
         .client
         .count_number_assignments(Some(Filter::assignment_status(

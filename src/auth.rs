@@ -61,11 +61,11 @@ impl TokenCredential for StaticTokenCredential {
 }
 
 /// How long before expiry a cached token is replaced.
-pub const REFRESH_BEFORE_EXPIRY: StdDuration = StdDuration::from_secs(300);
+pub(crate) const REFRESH_BEFORE_EXPIRY: StdDuration = StdDuration::from_secs(300);
 
 /// The `.default` scope for the origin of a Graph base URL
 /// (`https://graph.microsoft.com/beta` → `https://graph.microsoft.com/.default`).
-pub fn default_scope(base_url: &reqwest::Url) -> String {
+pub(crate) fn default_scope(base_url: &reqwest::Url) -> String {
     format!("{}/.default", base_url.origin().ascii_serialization())
 }
 
@@ -174,5 +174,17 @@ impl TokenCache {
         {
             *slot = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_scope_is_the_origin_of_the_base_url() {
+        let url = "https://graph.microsoft.com/beta".parse().unwrap();
+        assert_eq!(
+            super::default_scope(&url),
+            "https://graph.microsoft.com/.default"
+        );
     }
 }

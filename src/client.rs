@@ -2,30 +2,28 @@
 //! arguments, turns every failure into one typed [`Error`], returns
 //! long-running operations as [`Operation`]s and lists as [`Pager`]s.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use futures::{FutureExt, TryStreamExt};
-use progenitor_client::ResponseValue;
 use reqwest::header::{HeaderMap, LOCATION};
 
 use crate::auth::{StaticTokenCredential, default_scope};
-use crate::call::{self, CallState};
-use crate::error::{Error, Result, snippet};
+use crate::bridge;
+use crate::error::{Error, ErrorContext, GraphError, Result};
 use crate::generated::bodies::{
     AssignNumberBody, AssignPolicyBody, UnassignNumberBody, UnassignPolicyBody, UpdateNumberBody,
 };
 use crate::generated::types::{
-    NumberAssignment, ODataError, PolicyIdentifierDetail, TeamsPolicyUserAssignment,
-    TeamsUserConfiguration, TelephoneNumberLongRunningOperation,
+    NumberAssignment, PolicyIdentifierDetail, TeamsPolicyUserAssignment, TeamsUserConfiguration,
+    TelephoneNumberLongRunningOperation,
 };
 use crate::generated::{self};
 use crate::operation::{Operation, PollOptions};
 use crate::paging::{DEFAULT_PAGE_SIZE, FetchAt, Pager};
-use crate::pipeline::{Pipeline, PipelineConfig, graph_error, graph_error_parts};
-use crate::query::{FilterText, ListQuery};
+use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::query::{Filter, ListQuery};
 use crate::retry::{RetryPolicy, retry_after};
 use crate::validate;
 
@@ -33,9 +31,6 @@ use crate::validate;
 pub const GRAPH_BETA: &str = "https://graph.microsoft.com/beta";
 /// Graph v1.0 (the telephone number API is GA there too).
 pub const GRAPH_V1: &str = "https://graph.microsoft.com/v1.0";
-
-type GeneratedResult<T> =
-    std::result::Result<ResponseValue<T>, progenitor_client::Error<ODataError>>;
 
 /// Configures a [`Client`].
 pub struct ClientBuilder {
@@ -218,81 +213,6 @@ pub struct Client {
     poll: PollOptions,
 }
 
-/// Turns a failed generated call into an [`Error`], using what the hooks
-/// recorded during the call.
-pub(crate) async fn convert(
-    operation: &str,
-    error: progenitor_client::Error<ODataError>,
-    state: &CallState,
-) -> Error {
-    if let Some(e) = state.take_error() {
-        return e;
-    }
-    let crid = state.client_request_id();
-    use progenitor_client::Error as E;
-    match error {
-        E::ErrorResponse(rv) => {
-            let status = rv.status().as_u16();
-            let headers = rv.headers().clone();
-            let body = rv.into_inner();
-            Error::Graph(Box::new(graph_error_parts(
-                operation,
-                status,
-                &headers,
-                Some(&body),
-                None,
-                state.attempts(),
-                crid.as_deref(),
-            )))
-        }
-        E::InvalidResponsePayload(bytes, source) => match state.status() {
-            // An error status whose body is not Graph's error object (a proxy
-            // page, an empty body): still a Graph error, with the raw body.
-            Some(status) if status >= 400 => graph_error(
-                operation,
-                status,
-                &HeaderMap::new(),
-                &bytes,
-                state.attempts(),
-                crid.as_deref(),
-            ),
-            status => Error::Decode {
-                operation: operation.to_owned(),
-                status: status.unwrap_or(0),
-                request_id: None,
-                client_request_id: crid,
-                snippet: snippet(&bytes),
-                source,
-            },
-        },
-        E::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
-            graph_error(
-                operation,
-                status,
-                &headers,
-                &body,
-                state.attempts(),
-                crid.as_deref(),
-            )
-        }
-        E::CommunicationError(source)
-        | E::ResponseBodyError(source)
-        | E::InvalidUpgrade(source) => Error::Transport {
-            operation: operation.to_owned(),
-            client_request_id: crid,
-            source,
-        },
-        E::InvalidRequest(reason) => Error::InvalidInput {
-            argument: "request",
-            reason,
-        },
-        E::Custom(message) => Error::Internal(message),
-    }
-}
-
 /// A [`Pager`] over a generated list operation with a [`ListQuery`]
 /// applied; each page is fetched with the query and its own `$skip`.
 macro_rules! list_pager {
@@ -316,7 +236,7 @@ macro_rules! list_pager {
                 if q.count {
                     b = b.count(true);
                 }
-                Ok(client.run(stringify!($op), b.send()).await?.into_inner())
+                Ok(bridge::run(stringify!($op), b.send()).await?.into_inner())
             }
             .boxed()
         });
@@ -341,37 +261,6 @@ impl Client {
         self.pipeline.base_url()
     }
 
-    /// Runs a generated call in a call scope and converts its error.
-    async fn run<T>(
-        &self,
-        operation: &'static str,
-        call: impl Future<Output = GeneratedResult<T>>,
-    ) -> Result<ResponseValue<T>> {
-        let (result, state) = call::scope(call).await;
-        match result {
-            Ok(v) => Ok(v),
-            Err(e) => Err(convert(operation, e, &state).await),
-        }
-    }
-
-    /// Runs an action whose success has no body; any 2xx is success. Returns
-    /// the answer's headers.
-    async fn run_action<R>(
-        &self,
-        operation: &'static str,
-        call: impl Future<Output = GeneratedResult<()>>,
-        then: impl FnOnce(u16, &HeaderMap) -> R,
-    ) -> Result<R> {
-        let (result, state) = call::scope(call).await;
-        match result {
-            Ok(v) => Ok(then(v.status().as_u16(), v.headers())),
-            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_success() => {
-                Ok(then(r.status().as_u16(), r.headers()))
-            }
-            Err(e) => Err(convert(operation, e, &state).await),
-        }
-    }
-
     fn accepted(
         &self,
         operation: &'static str,
@@ -379,7 +268,7 @@ impl Client {
         headers: &HeaderMap,
     ) -> Result<Operation> {
         let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-            let mut e = graph_error_parts(operation, status, headers, None, None, 1, None);
+            let mut e = GraphError::from_answer(&ErrorContext::new(operation, 1, None), status, headers, None, None);
             e.code = "missingLocation".into();
             e.message = "the service accepted the request but sent no Location to poll; list the number to see its state".into();
             Error::Graph(Box::new(e))
@@ -402,7 +291,7 @@ impl Client {
         if let Some(location) = body.location_id.as_value() {
             validate::non_empty("locationId", location)?;
         }
-        self.run_action(
+        bridge::run_action(
             "assign_number",
             self.generated.assign_number().body(body).send(),
             |status, headers| self.accepted("assign_number", status, headers),
@@ -414,7 +303,7 @@ impl Client {
     /// the long-running operation.
     pub async fn unassign_number(&self, body: UnassignNumberBody) -> Result<Operation> {
         validate::telephone_number("telephoneNumber", &body.telephone_number)?;
-        self.run_action(
+        bridge::run_action(
             "unassign_number",
             self.generated.unassign_number().body(body).send(),
             |status, headers| self.accepted("unassign_number", status, headers),
@@ -426,7 +315,7 @@ impl Client {
     /// lookup options. Synchronous: returns once done.
     pub async fn update_number(&self, body: UpdateNumberBody) -> Result<()> {
         validate::telephone_number("telephoneNumber", &body.telephone_number)?;
-        self.run_action(
+        bridge::run_action(
             "update_number",
             self.generated.update_number().body(body).send(),
             |_, _| (),
@@ -464,15 +353,14 @@ impl Client {
     /// One telephone number record by id.
     pub async fn number_assignment(&self, id: &str) -> Result<NumberAssignment> {
         validate::non_empty("id", id)?;
-        let rv = self
-            .run(
-                "get_number_assignment",
-                self.generated
-                    .get_number_assignment()
-                    .number_assignment_id(id)
-                    .send(),
-            )
-            .await?;
+        let rv = bridge::run(
+            "get_number_assignment",
+            self.generated
+                .get_number_assignment()
+                .number_assignment_id(id)
+                .send(),
+        )
+        .await?;
         Ok(rv.into_inner())
     }
 
@@ -481,16 +369,14 @@ impl Client {
         list_pager!(self, query, list_number_assignments)
     }
 
-    /// How many numbers match a filter (`$count`).
-    pub async fn count_number_assignments(
-        &self,
-        filter: Option<impl Into<FilterText>>,
-    ) -> Result<u64> {
+    /// How many numbers match a filter (`$count`); `None` counts them all.
+    /// A hand-written expression goes in as `Some(Filter::raw("..."))`.
+    pub async fn count_number_assignments(&self, filter: Option<Filter>) -> Result<u64> {
         let mut b = self.generated.count_number_assignments();
         if let Some(f) = filter {
-            b = b.filter(f.into().0);
+            b = b.filter(f.as_str());
         }
-        let rv = self.run("count_number_assignments", b.send()).await?;
+        let rv = bridge::run("count_number_assignments", b.send()).await?;
         let chunks: Vec<bytes::Bytes> =
             rv.into_inner()
                 .into_inner()
@@ -502,13 +388,9 @@ impl Client {
                     source,
                 })?;
         let text: Vec<u8> = chunks.concat();
-        serde_json::from_slice::<u64>(text.trim_ascii()).map_err(|source| Error::Decode {
-            operation: "count_number_assignments".into(),
-            status: 200,
-            request_id: None,
-            client_request_id: None,
-            snippet: snippet(&text),
-            source,
+        serde_json::from_slice::<u64>(text.trim_ascii()).map_err(|source| {
+            let cx = ErrorContext::new("count_number_assignments", 1, None);
+            Error::decode(&cx, 200, &HeaderMap::new(), &text, source)
         })
     }
 
@@ -525,21 +407,20 @@ impl Client {
     /// One user's Teams configuration (the id is the user's object id).
     pub async fn user_configuration(&self, user_id: &str) -> Result<TeamsUserConfiguration> {
         validate::non_empty("user_id", user_id)?;
-        let rv = self
-            .run(
-                "get_user_configuration",
-                self.generated
-                    .get_user_configuration()
-                    .teams_user_configuration_id(user_id)
-                    .send(),
-            )
-            .await?;
+        let rv = bridge::run(
+            "get_user_configuration",
+            self.generated
+                .get_user_configuration()
+                .teams_user_configuration_id(user_id)
+                .send(),
+        )
+        .await?;
         Ok(rv.into_inner())
     }
 
     /// The policy ids of a policy instance, from its type
     /// (`TeamsMeetingPolicy`) and name (`AllOn`).
-    pub async fn get_policy_id(
+    pub async fn policy_ids(
         &self,
         policy_type: &str,
         name: &str,
@@ -559,7 +440,7 @@ impl Client {
                 if skip > 0 {
                     b = b.skip(skip);
                 }
-                Ok(client.run("get_policy_id", b.send()).await?.into_inner())
+                Ok(bridge::run("get_policy_id", b.send()).await?.into_inner())
             }
             .boxed()
         });
@@ -571,8 +452,8 @@ impl Client {
     /// Assigns policy instances to users (`userId`, `policyType`, `policyId`
     /// of each). Synchronous.
     pub async fn assign_policy(&self, assignments: Vec<TeamsPolicyUserAssignment>) -> Result<()> {
-        check_assignments(&assignments, true)?;
-        self.run_action(
+        validate::policy_assignments(&assignments, true)?;
+        bridge::run_action(
             "assign_policy",
             self.generated
                 .assign_policy()
@@ -586,8 +467,8 @@ impl Client {
 
     /// Removes policy assignments (`userId`, `policyType` of each). Synchronous.
     pub async fn unassign_policy(&self, assignments: Vec<TeamsPolicyUserAssignment>) -> Result<()> {
-        check_assignments(&assignments, false)?;
-        self.run_action(
+        validate::policy_assignments(&assignments, false)?;
+        bridge::run_action(
             "unassign_policy",
             self.generated
                 .unassign_policy()
@@ -598,24 +479,4 @@ impl Client {
         .await?;
         Ok(())
     }
-}
-
-fn check_assignments(
-    assignments: &[TeamsPolicyUserAssignment],
-    need_policy_id: bool,
-) -> Result<()> {
-    if assignments.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "assignments",
-            reason: "at least one assignment is needed".into(),
-        });
-    }
-    for a in assignments {
-        validate::non_empty("userId", a.user_id.as_deref().unwrap_or(""))?;
-        validate::non_empty("policyType", a.policy_type.as_deref().unwrap_or(""))?;
-        if need_policy_id {
-            validate::non_empty("policyId", a.policy_id.as_deref().unwrap_or(""))?;
-        }
-    }
-    Ok(())
 }

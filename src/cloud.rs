@@ -20,7 +20,7 @@ const NATIONAL: &[(&str, &str)] = &[
 ];
 
 /// Refuses base URLs on national-cloud Graph hosts.
-pub fn check(base_url: &Url) -> Result<()> {
+pub(crate) fn check(base_url: &Url) -> Result<()> {
     let host = base_url.host_str().unwrap_or_default().to_ascii_lowercase();
     if let Some((_, cloud)) = NATIONAL.iter().find(|(h, _)| *h == host) {
         return Err(Error::UnsupportedCloud {

@@ -8,7 +8,13 @@
 use std::fmt;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
+
 use crate::generated::enums::LongRunningOperationStatus;
+use crate::generated::types::ODataError;
+use crate::operation::NumberOutcome;
+use crate::pipeline::{CLIENT_REQUEST_ID, REQUEST_ID, header_str};
+use crate::retry::retry_after;
 
 /// The largest piece of a response body kept in an error.
 pub(crate) const SNIPPET_LIMIT: usize = 512;
@@ -28,6 +34,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 
 /// An error answer from Graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GraphError {
     /// The SDK operation (generated method name, or `poll_operation`, `next_page`).
     pub operation: String,
@@ -56,19 +63,9 @@ pub struct GraphError {
     pub raw_body: Option<String>,
 }
 
-/// One telephone number's outcome inside a long-running operation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct NumberOutcome {
-    /// URL of the numberAssignment (`resourceLocation`).
-    pub resource_location: Option<String>,
-    /// `status` for this number, raw when the SDK does not know it.
-    pub status: Option<LongRunningOperationStatus>,
-    /// `statusDetail`: why it failed, when it did.
-    pub status_detail: Option<String>,
-}
-
 /// A long-running operation that ended in `failed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationFailure {
     /// The operation's id.
     pub operation_id: Option<String>,
@@ -81,58 +78,93 @@ pub struct OperationFailure {
 }
 
 /// Everything that can go wrong in a call.
+///
+/// Match on the variants you handle and keep a `_` arm: variants and their
+/// fields may be added (every struct variant is `#[non_exhaustive]`, so
+/// match them with `..`).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Graph answered with an error status (4xx/5xx, after retries).
     Graph(Box<GraphError>),
     /// The request could not be sent, or the answer could not be read.
+    #[non_exhaustive]
     Transport {
+        /// The SDK operation.
         operation: String,
+        /// The `client-request-id` that was sent.
         client_request_id: Option<String>,
+        /// What reqwest reported.
         source: reqwest::Error,
     },
     /// The credential could not produce a token. The credential's error is
     /// the source.
+    #[non_exhaustive]
     Auth {
+        /// The SDK operation.
         operation: String,
+        /// The `client-request-id` the request would have carried.
         client_request_id: Option<String>,
+        /// The credential's error.
         source: Box<azure_core::Error>,
     },
     /// A success answer whose body is not what the API describes.
+    #[non_exhaustive]
     Decode {
+        /// The SDK operation.
         operation: String,
+        /// The HTTP status of the answer.
         status: u16,
+        /// The answer's `request-id`.
         request_id: Option<String>,
+        /// The `client-request-id` that was sent.
         client_request_id: Option<String>,
         /// The start of the body.
         snippet: String,
+        /// Where and why decoding failed.
         source: serde_json::Error,
     },
     /// An argument was rejected before anything was sent.
+    #[non_exhaustive]
     InvalidInput {
+        /// The argument (or body field) at fault.
         argument: &'static str,
+        /// Why it was rejected.
         reason: String,
     },
     /// A `Location` or `@odata.nextLink` pointed somewhere other than the
     /// configured Graph origin. No request went there and no token left.
+    #[non_exhaustive]
     ForeignUrl {
+        /// What carried the URL (`Location`, `@odata.nextLink`, ...).
         what: &'static str,
+        /// The URL as received.
         url: String,
+        /// The configured Graph origin.
         expected_origin: String,
     },
     /// The long-running operation finished as `failed`.
     OperationFailed(Box<OperationFailure>),
     /// Gave up waiting.
+    #[non_exhaustive]
     Timeout {
+        /// What was waited for (an operation's URL, a request).
         what: String,
+        /// How long.
         waited: Duration,
         /// The last status seen (raw), for operations.
         last_status: Option<String>,
+        /// The `client-request-id` of the last request, when there was one.
         client_request_id: Option<String>,
     },
     /// The base URL is a cloud where this API does not exist.
-    UnsupportedCloud { base_url: String, reason: String },
+    #[non_exhaustive]
+    UnsupportedCloud {
+        /// The configured base URL.
+        base_url: String,
+        /// Why the API is not there.
+        reason: String,
+    },
     /// A bug in this SDK (an invariant did not hold). Please report it.
     Internal(String),
 }
@@ -376,6 +408,120 @@ impl std::error::Error for Error {
             Error::Auth { source, .. } => Some(source.as_ref()),
             Error::Decode { source, .. } => Some(source),
             _ => None,
+        }
+    }
+}
+
+/// Where an answer came from, for building errors: the SDK operation, how
+/// many HTTP attempts it took, and the `client-request-id` that was sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorContext<'a> {
+    pub operation: &'a str,
+    pub attempts: u32,
+    pub client_request_id: Option<&'a str>,
+}
+
+impl<'a> ErrorContext<'a> {
+    pub(crate) fn new(
+        operation: &'a str,
+        attempts: u32,
+        client_request_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            operation,
+            attempts,
+            client_request_id,
+        }
+    }
+}
+
+impl Error {
+    /// Builds a [`Error::Graph`] from an error answer: Graph's error object when
+    /// the body is one, the raw body (bounded) when it is not.
+    pub(crate) fn from_answer(
+        cx: &ErrorContext<'_>,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        let parsed = serde_json::from_slice::<ODataError>(body).ok();
+        let raw = parsed
+            .is_none()
+            .then(|| snippet(body))
+            .filter(|s| !s.is_empty());
+        Error::Graph(Box::new(GraphError::from_answer(
+            cx,
+            status,
+            headers,
+            parsed.as_ref(),
+            raw,
+        )))
+    }
+
+    /// A success answer whose body could not be read as the API describes.
+    pub(crate) fn decode(
+        cx: &ErrorContext<'_>,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        source: serde_json::Error,
+    ) -> Error {
+        Error::Decode {
+            operation: cx.operation.to_owned(),
+            status,
+            request_id: header_str(headers, &REQUEST_ID),
+            client_request_id: cx.client_request_id.map(str::to_owned),
+            snippet: snippet(body),
+            source,
+        }
+    }
+}
+
+impl GraphError {
+    /// The error of one answer, with the ids a support case needs: the
+    /// answer's own, else what this SDK sent, else what Graph says it saw.
+    pub(crate) fn from_answer(
+        cx: &ErrorContext<'_>,
+        status: u16,
+        headers: &HeaderMap,
+        body: Option<&ODataError>,
+        raw_body: Option<String>,
+    ) -> GraphError {
+        let main = body.map(|b| &b.error);
+        let inner = main.and_then(|m| m.inner_error.as_ref());
+        let message = main.map(|m| m.message.clone()).unwrap_or_default();
+        // Some Teams backends wrap their own error object in `message`.
+        let nested = message
+            .trim_start()
+            .starts_with('{')
+            .then(|| serde_json::from_str::<serde_json::Value>(&message).ok())
+            .flatten();
+        let nested_str = |k: &str| {
+            nested
+                .as_ref()
+                .and_then(|n| n.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        GraphError {
+            operation: cx.operation.to_owned(),
+            status,
+            code: main.map(|m| m.code.clone()).unwrap_or_default(),
+            inner_code: nested_str("code"),
+            inner_message: nested_str("message"),
+            message,
+            request_id: header_str(headers, &REQUEST_ID)
+                .or_else(|| inner.and_then(|i| i.request_id.clone())),
+            // What the service echoed, else what we sent, else what it says it saw.
+            client_request_id: header_str(headers, &CLIENT_REQUEST_ID)
+                .or_else(|| cx.client_request_id.map(str::to_owned))
+                .or_else(|| inner.and_then(|i| i.client_request_id.clone())),
+            date: inner
+                .and_then(|i| i.date.clone())
+                .or_else(|| header_str(headers, reqwest::header::DATE)),
+            attempts: cx.attempts.max(1),
+            retry_after: retry_after(headers),
+            raw_body,
         }
     }
 }

@@ -16,52 +16,69 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The crate has two rooms:
-//! - [`generated`]: the client, models, open enums and action bodies that
-//!   `cargo xtask generate` writes from the spec slice in `specs/`. Never
-//!   edited by hand.
-//! - the hand-written runtime around it, one concern per module: [`client`]
-//!   (facade and builder), [`auth`] (credentials, token cache), [`retry`],
-//!   [`error`], [`operation`] (long-running operation poller), [`paging`],
-//!   [`query`] (`$filter` builder), [`pipeline`] (what every request goes
-//!   through), [`cloud`].
+//! # Crate organization
+//!
+//! Everything a program needs is at the crate root: the [`Client`] and its
+//! builder, the one [`Error`] type, long-running [`Operation`]s, [`Pager`]s,
+//! the [`Filter`] builder, and every model, open enum and action body of the
+//! API. Two modules are public on purpose:
+//! - [`generated`]: what `cargo xtask generate` writes from the spec slice
+//!   (never edited by hand): the raw progenitor client (reached through
+//!   [`Client::generated`]), the model builders (`generated::types::builder`)
+//!   and the operation table (`generated::operations`).
+//! - the hand-written runtime is private, one concern per file: the facade
+//!   and its builder, auth (token cache), the request pipeline, retry rules,
+//!   errors, the operation poller, paging, `$filter`, validation, the TLS
+//!   transport, and the bridge that adapts progenitor's hooks.
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls with the `ring` provider and the platform's certificate verifier |
+//! | `rustls-aws-lc` | no | TLS through rustls with `aws-lc-rs` (needs cmake and a C compiler) |
+//! | `native-tls` | no | TLS through the platform's library (OpenSSL, Schannel, Security.framework) |
+//!
+//! With no TLS feature the client speaks plain `http` only (the emulator on
+//! loopback); the builder refuses an `https` base URL with a clear error.
+//! No feature pulls in a server: the emulator is the separate crate
+//! `graph-teams-admin-emulator`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Formatted by the generator (prettyplease), not by rustfmt.
 #[rustfmt::skip]
+#[allow(missing_docs)]
 #[path = "../generated/mod.rs"]
 pub mod generated;
 
-pub mod auth;
-mod call;
-pub mod client;
-pub mod cloud;
-pub mod error;
-mod hooks;
-pub mod operation;
-pub mod paging;
-pub mod pipeline;
-pub mod query;
-pub mod retry;
+mod auth;
+mod bridge;
+mod client;
+mod cloud;
+mod error;
+mod operation;
+mod paging;
+mod pipeline;
+mod query;
+mod retry;
 mod transport;
 mod validate;
 
 pub use auth::StaticTokenCredential;
 pub use client::{Client, ClientBuilder, GRAPH_BETA, GRAPH_V1};
-pub use error::{Error, GraphError, NumberOutcome, OperationFailure, Result};
-pub use operation::{Operation, OperationOutcome, OperationRef, OperationStatus, PollOptions};
+pub use error::{Error, GraphError, OperationFailure, Result};
+pub use operation::{
+    NumberOutcome, Operation, OperationOutcome, OperationRef, OperationStatus, PollOptions,
+};
 pub use paging::{Page, Pager};
-pub use query::{Filter, ListQuery};
+pub use query::{Filter, FilterText, FilterValue, ListQuery};
 pub use retry::RetryPolicy;
 
-pub use generated::bodies::{
-    AssignNumberBody, AssignPolicyBody, Nullable, UnassignNumberBody, UnassignPolicyBody,
-    UpdateNumberBody,
-};
-pub use generated::enums::{
-    AccountType, ActivationState, AssignmentCategory, AssignmentStatus, AssignmentType,
-    CustomerAction, LongRunningOperationStatus, NumberCapability, NumberSource, NumberType,
-    PortInStatus, ReverseNumberLookupOption,
-};
+pub use generated::bodies::*;
+pub use generated::enums::*;
 pub use generated::types::{
     AssignedTelephoneNumber, EffectivePolicyAssignment, NumberAssignment, ODataError,
     PolicyAssignment, PolicyIdentifierDetail, TeamsPolicyUserAssignment, TeamsUserConfiguration,

@@ -27,7 +27,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use tokio::time::Instant;
 
-use crate::error::{Error, NumberOutcome, OperationFailure, Result};
+use crate::error::{Error, ErrorContext, OperationFailure, Result};
 use crate::generated::enums::LongRunningOperationStatus;
 use crate::generated::types::TelephoneNumberLongRunningOperation;
 use crate::pipeline::Pipeline;
@@ -130,7 +130,7 @@ impl PollOptions {
 }
 
 /// True for `succeeded`, `failed` and `skipped`.
-pub fn is_terminal(status: &LongRunningOperationStatus) -> bool {
+pub(crate) fn is_terminal(status: &LongRunningOperationStatus) -> bool {
     matches!(
         status,
         LongRunningOperationStatus::Succeeded
@@ -153,6 +153,7 @@ fn outcomes(op: &TelephoneNumberLongRunningOperation) -> Vec<NumberOutcome> {
 
 /// One read of the operation.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct OperationStatus {
     /// The operation as the service returned it.
     pub operation: TelephoneNumberLongRunningOperation,
@@ -185,8 +186,21 @@ impl OperationStatus {
     }
 }
 
+/// One telephone number's outcome inside a long-running operation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct NumberOutcome {
+    /// URL of the numberAssignment (`resourceLocation`).
+    pub resource_location: Option<String>,
+    /// `status` for this number, raw when the SDK does not know it.
+    pub status: Option<LongRunningOperationStatus>,
+    /// `statusDetail`: why it failed, when it did.
+    pub status_detail: Option<String>,
+}
+
 /// The end of an operation that did not fail (`succeeded` or `skipped`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct OperationOutcome {
     /// Where it was polled.
     pub reference: OperationRef,
@@ -242,7 +256,7 @@ struct PollState {
 /// operation's stream reports the error. A failed poll is not a failed
 /// operation: the work goes on at the service, so polling carries on, with
 /// the interval growing, as long as the deadline allows.
-pub const TRANSIENT_POLL_FAILURES: u32 = 5;
+pub(crate) const TRANSIENT_POLL_FAILURES: u32 = 5;
 
 /// Reads the operation once. The docs show the entity wrapped in
 /// `{"value": {...}}`; that shape is accepted as well as the plain entity.
@@ -261,13 +275,15 @@ async fn read(
         }
         other => other,
     };
-    let op = serde_json::from_value(value.clone()).map_err(|source| Error::Decode {
-        operation: "poll_operation".into(),
-        status: 200,
-        request_id: None,
-        client_request_id: None,
-        snippet: crate::error::snippet(value.to_string().as_bytes()),
-        source,
+    let op = serde_json::from_value(value.clone()).map_err(|source| {
+        let cx = ErrorContext::new("poll_operation", 1, None);
+        Error::decode(
+            &cx,
+            200,
+            &answer.headers,
+            value.to_string().as_bytes(),
+            source,
+        )
     })?;
     Ok((op, retry_after(&answer.headers)))
 }

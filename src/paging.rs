@@ -26,10 +26,11 @@ use crate::pipeline::Pipeline;
 
 /// Page size sent as `$top` when the caller does not choose one (the number
 /// inventory's documented default).
-pub const DEFAULT_PAGE_SIZE: u64 = 500;
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 500;
 
 /// One page of a list.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items.
     pub items: Vec<T>,

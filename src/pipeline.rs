@@ -14,16 +14,15 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::auth::TokenCache;
-use crate::error::{Error, GraphError, snippet};
-use crate::generated::types::ODataError;
+use crate::error::{Error, ErrorContext};
 use crate::retry::{RetryPolicy, retry_after};
 
 /// `client-request-id`: the id this SDK gives every call, kept across its retries.
-pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 /// `request-id`: Graph's id for the request.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 /// `Retry-Attempt`: which retry this is (1, 2, …).
-pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
+pub(crate) const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
 const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// Shared state of one client: HTTP connection pool, credential and token
@@ -120,7 +119,10 @@ pub(crate) struct Answer<T> {
     pub headers: HeaderMap,
 }
 
-fn header_str(headers: &HeaderMap, name: impl reqwest::header::AsHeaderName) -> Option<String> {
+pub(crate) fn header_str(
+    headers: &HeaderMap,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -407,96 +409,13 @@ impl Pipeline {
                 source,
             })?;
         if !(200..300).contains(&status) {
-            return Err(graph_error(
-                operation,
-                status,
-                &headers,
-                &body,
-                sent.attempts,
-                Some(&sent.client_request_id),
-            ));
+            let cx = ErrorContext::new(operation, sent.attempts, Some(&sent.client_request_id));
+            return Err(Error::from_answer(&cx, status, &headers, &body));
         }
-        let value = serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            operation: operation.to_owned(),
-            status,
-            request_id: header_str(&headers, &REQUEST_ID),
-            client_request_id: Some(sent.client_request_id.clone()),
-            snippet: snippet(&body),
-            source,
+        let value = serde_json::from_slice(&body).map_err(|source| {
+            let cx = ErrorContext::new(operation, sent.attempts, Some(&sent.client_request_id));
+            Error::decode(&cx, status, &headers, &body, source)
         })?;
         Ok(Answer { value, headers })
-    }
-}
-
-/// Builds a [`Error::Graph`] from an error answer: Graph's error object when
-/// the body is one, the raw body (bounded) when it is not.
-pub(crate) fn graph_error(
-    operation: &str,
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    attempts: u32,
-    client_request_id: Option<&str>,
-) -> Error {
-    let parsed = serde_json::from_slice::<ODataError>(body).ok();
-    let raw = parsed
-        .is_none()
-        .then(|| snippet(body))
-        .filter(|s| !s.is_empty());
-    Error::Graph(Box::new(graph_error_parts(
-        operation,
-        status,
-        headers,
-        parsed.as_ref(),
-        raw,
-        attempts,
-        client_request_id,
-    )))
-}
-
-pub(crate) fn graph_error_parts(
-    operation: &str,
-    status: u16,
-    headers: &HeaderMap,
-    body: Option<&ODataError>,
-    raw_body: Option<String>,
-    attempts: u32,
-    client_request_id: Option<&str>,
-) -> GraphError {
-    let main = body.map(|b| &b.error);
-    let inner = main.and_then(|m| m.inner_error.as_ref());
-    let message = main.map(|m| m.message.clone()).unwrap_or_default();
-    // Some Teams backends wrap their own error object in `message`.
-    let nested = message
-        .trim_start()
-        .starts_with('{')
-        .then(|| serde_json::from_str::<serde_json::Value>(&message).ok())
-        .flatten();
-    let nested_str = |k: &str| {
-        nested
-            .as_ref()
-            .and_then(|n| n.get(k))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    GraphError {
-        operation: operation.to_owned(),
-        status,
-        code: main.map(|m| m.code.clone()).unwrap_or_default(),
-        inner_code: nested_str("code"),
-        inner_message: nested_str("message"),
-        message,
-        request_id: header_str(headers, &REQUEST_ID)
-            .or_else(|| inner.and_then(|i| i.request_id.clone())),
-        // What the service echoed, else what we sent, else what it says it saw.
-        client_request_id: header_str(headers, &CLIENT_REQUEST_ID)
-            .or_else(|| client_request_id.map(str::to_owned))
-            .or_else(|| inner.and_then(|i| i.client_request_id.clone())),
-        date: inner
-            .and_then(|i| i.date.clone())
-            .or_else(|| header_str(headers, reqwest::header::DATE)),
-        attempts: attempts.max(1),
-        retry_after: retry_after(headers),
-        raw_body,
     }
 }

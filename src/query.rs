@@ -16,7 +16,7 @@ const JOINED: &[&str] = &["$select", "$expand", "$orderby"];
 /// OData allows each system query option once: progenitor sends an array as
 /// `$select=a&$select=b`; this rewrites it to `$select=a,b` (in place, only
 /// when some option is repeated, keeping every other parameter and the order).
-pub fn join_system_query_options(url: &mut Url) {
+pub(crate) fn join_system_query_options(url: &mut Url) {
     if !url
         .query()
         .is_some_and(|q| q.contains("select=") || q.contains("expand=") || q.contains("orderby="))

@@ -40,7 +40,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 
 /// The most retries a policy may allow.
-pub const MAX_RETRIES_CAP: u32 = 10;
+pub(crate) const MAX_RETRIES_CAP: u32 = 10;
 
 /// Retry settings. See the module docs for the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,12 +124,15 @@ impl RetryPolicy {
 
 /// Reads `Retry-After`: delta-seconds (also a repeated `"N, N"`) or an
 /// HTTP-date. A date in the past means "now".
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, SystemTime::now)
 }
 
 /// [`retry_after`] with the clock given (read only for the HTTP-date form).
-pub fn retry_after_at(headers: &HeaderMap, now: impl FnOnce() -> SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after_at(
+    headers: &HeaderMap,
+    now: impl FnOnce() -> SystemTime,
+) -> Option<Duration> {
     let raw = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 
 /// A telephone number as the API takes it: an optional `+`, 7 to 15 digits
 /// (E.164 allows at most 15), and an optional `;ext=<digits>`.
-pub fn telephone_number(argument: &'static str, value: &str) -> Result<()> {
+pub(crate) fn telephone_number(argument: &'static str, value: &str) -> Result<()> {
     let bad = |reason: &str| Error::InvalidInput {
         argument,
         reason: format!("{value:?} {reason}"),
@@ -34,7 +34,7 @@ pub fn telephone_number(argument: &'static str, value: &str) -> Result<()> {
 }
 
 /// An id or name that must not be empty or blank.
-pub fn non_empty(argument: &'static str, value: &str) -> Result<()> {
+pub(crate) fn non_empty(argument: &'static str, value: &str) -> Result<()> {
     if value.bytes().all(|b| b.is_ascii_whitespace()) && value.trim().is_empty() {
         return Err(Error::InvalidInput {
             argument,
@@ -94,4 +94,26 @@ mod tests {
         assert!(non_empty("user", "a\nb").is_err());
         non_empty("user", "5f5b6d2e-1111-4a2b-9c3d-4e5f6a7b8c9d").unwrap();
     }
+}
+
+/// Policy assignments: at least one, each with `userId` and `policyType`
+/// (and `policyId` when assigning).
+pub(crate) fn policy_assignments(
+    assignments: &[crate::generated::types::TeamsPolicyUserAssignment],
+    need_policy_id: bool,
+) -> Result<()> {
+    if assignments.is_empty() {
+        return Err(Error::InvalidInput {
+            argument: "assignments",
+            reason: "at least one assignment is needed".into(),
+        });
+    }
+    for a in assignments {
+        non_empty("userId", a.user_id.as_deref().unwrap_or(""))?;
+        non_empty("policyType", a.policy_type.as_deref().unwrap_or(""))?;
+        if need_policy_id {
+            non_empty("policyId", a.policy_id.as_deref().unwrap_or(""))?;
+        }
+    }
+    Ok(())
 }

@@ -150,7 +150,7 @@ async fn bad_arguments_are_rejected_before_any_request() {
     );
     assert!(c.number_assignment("").await.is_err());
     assert!(c.operation("").is_err());
-    assert!(c.get_policy_id("TeamsMeetingPolicy", "").await.is_err());
+    assert!(c.policy_ids("TeamsMeetingPolicy", "").await.is_err());
     assert!(c.assign_policy(vec![]).await.is_err());
     assert!(
         server.received_requests().await.unwrap().is_empty(),
@@ -228,10 +228,7 @@ async fn synchronous_actions_send_the_body_and_accept_any_2xx() {
     )
     .await
     .unwrap();
-    let ids = c
-        .get_policy_id("TeamsMeetingPolicy", "AllOn")
-        .await
-        .unwrap();
+    let ids = c.policy_ids("TeamsMeetingPolicy", "AllOn").await.unwrap();
     assert_eq!(ids[0].policy_id.as_deref(), Some("p-1"));
     let assignment = TeamsPolicyUserAssignment::builder()
         .user_id(Some("u-1".to_string()))

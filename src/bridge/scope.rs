@@ -1,4 +1,4 @@
-//! Per-call state shared between the facade and the hooks.
+//! Room: the bridge. Per-call state shared between the facade and the hooks.
 //!
 //! progenitor's hooks see only the request and the operation id, and can
 //! return only `reqwest` results. A facade call runs the generated `send()`

@@ -1,10 +1,10 @@
-//! progenitor's hook points for the generated client: every generated
+//! Room: the bridge. progenitor's hook points for the generated client: every generated
 //! operation goes through [`Pipeline::send`](crate::pipeline::Pipeline).
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
-use crate::call;
+use super::scope as call;
 use crate::error::Error;
 use crate::generated::{self, operations};
 use crate::pipeline::{CLIENT_REQUEST_ID, Pipeline, SendError};
