@@ -162,6 +162,11 @@ impl ClientBuilder {
                 reason: format!("{base_url} must be http(s)"),
             });
         }
+        crate::cloud::check(&base_url)?;
+        let credential = self.credential.ok_or(Error::InvalidInput {
+            argument: "credential",
+            reason: "a credential (or a token) is required".into(),
+        })?;
         if base_url.scheme() == "https" && self.http.is_none() && !crate::transport::HAS_TLS {
             return Err(Error::InvalidInput {
                 argument: "base_url",
@@ -171,11 +176,6 @@ impl ClientBuilder {
                 ),
             });
         }
-        crate::cloud::check(&base_url)?;
-        let credential = self.credential.ok_or(Error::InvalidInput {
-            argument: "credential",
-            reason: "a credential (or a token) is required".into(),
-        })?;
         let http = match self.http {
             Some(h) => h,
             None => crate::transport::http_client(self.timeout, self.connect_timeout)?,

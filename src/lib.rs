@@ -77,6 +77,11 @@ pub use paging::{Page, Pager};
 pub use query::{Filter, FilterText, FilterValue, ListQuery};
 pub use retry::RetryPolicy;
 
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use generated::bodies::*;
 pub use generated::enums::*;
 pub use generated::types::{

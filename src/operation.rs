@@ -429,8 +429,14 @@ impl Operation {
     }
 
     /// Reads the operation once, now, without touching the polling schedule.
-    pub async fn status(&self) -> Result<TelephoneNumberLongRunningOperation> {
-        Ok(read(&self.pipeline, self.reference.url()).await?.0)
+    /// The future owns what it needs, so it is `Send` and `'static` even
+    /// though the `Operation` itself (which holds its poll stream) is not
+    /// `Sync`.
+    pub fn status(
+        &self,
+    ) -> impl Future<Output = Result<TelephoneNumberLongRunningOperation>> + Send + 'static {
+        let (pipeline, url) = (self.pipeline.clone(), self.reference.url().to_owned());
+        async move { Ok(read(&pipeline, &url).await?.0) }
     }
 
     /// Polls to the end. `succeeded` or `skipped` give the outcome; `failed`

@@ -55,6 +55,7 @@ async fn bearer_token_user_agent_and_scope() {
     );
 }
 
+#[cfg(any(feature = "rustls", feature = "rustls-aws-lc", feature = "native-tls"))]
 #[tokio::test]
 async fn the_scope_follows_the_graph_origin() {
     let cred = CountingCredential::new(Duration::ZERO, 3600);
@@ -62,6 +63,15 @@ async fn the_scope_follows_the_graph_origin() {
     assert_eq!(c.base_url(), "https://graph.microsoft.com/beta");
     let v1 = Client::builder().v1().credential(cred).build().unwrap();
     assert_eq!(v1.base_url(), "https://graph.microsoft.com/v1.0");
+}
+
+#[cfg(not(any(feature = "rustls", feature = "rustls-aws-lc", feature = "native-tls")))]
+#[tokio::test]
+async fn without_a_tls_feature_https_is_refused_with_the_features_named() {
+    let cred = CountingCredential::new(Duration::ZERO, 3600);
+    let err = Client::builder().credential(cred).build().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("needs TLS") && text.contains("`rustls`"), "{text}");
 }
 
 #[tokio::test]
