@@ -1,16 +1,20 @@
-//! `cargo xtask diff OLD NEW`: what changed between two slices, after the
-//! overlay, classified twice: by Graph's versioning rules (is it breaking on
-//! the wire?) and by its effect on the generated Rust API (does code that
-//! compiled and worked before still do so?).
+//! Stage 4, the API diff (`cargo xtask diff OLD NEW`): what changed between
+//! two slices, after the overlay, classified twice: by Graph's versioning
+//! rules (is it breaking on the wire?) and by its effect on the generated
+//! Rust API (does code that compiled and worked before still do so?).
+//!
+//! The room: one file. Reads prepared descriptions through [`crate::spec`]
+//! (and its [`idioms`], the same reading the generator uses), never the
+//! generator itself; renders Markdown and JSON and writes no files.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::codegen::Prepared;
-use crate::normalize::{self, is_null_schema, nullable_any_of_inner};
-use crate::operations::METHODS;
+use crate::spec::idioms::{self, is_null_schema, nullable_any_of_inner};
+use crate::spec::{METHODS, Prepared};
 
 /// The JSON report's format identifier; bump when its shape changes.
 pub const FORMAT: &str = "graph-teams-admin.api-diff/1";
@@ -56,7 +60,7 @@ pub fn ty(schema: &Value) -> (Ty, bool) {
         return (ty(inner).0, true);
     }
     let nullable = schema.get("nullable") == Some(&Value::Bool(true));
-    if let Some(c) = normalize::referenced_component(schema) {
+    if let Some(c) = idioms::referenced_component(schema) {
         return (Ty::Ref(c.to_owned()), nullable);
     }
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
@@ -143,7 +147,7 @@ pub struct Model {
 
 fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => crate::doc::resolve(doc, r).unwrap_or(v),
+        Some(r) => crate::spec::resolve(doc, r).unwrap_or(v),
         None => v,
     }
 }
@@ -152,8 +156,8 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 pub fn model(doc: &Value) -> Model {
     let mut doc = doc.clone();
     // Entity inheritance flattened; '@odata.type' bookkeeping removed.
-    normalize::flatten_all_of(&mut doc);
-    normalize::odata_type_not_required(&mut doc);
+    idioms::flatten_all_of(&mut doc);
+    idioms::odata_type_not_required(&mut doc);
     let mut m = Model {
         servers: Vec::new(),
         ..Model::default()
@@ -173,7 +177,7 @@ pub fn model(doc: &Value) -> Model {
         .into_iter()
         .flatten()
     {
-        let shape = if normalize::is_string_enum(schema) {
+        let shape = if idioms::is_string_enum(schema) {
             Shape::Enum(
                 schema["enum"]
                     .as_array()
@@ -275,11 +279,107 @@ pub enum Verdict {
 }
 use Verdict::{Breaking, NonBreaking};
 
+/// What kind of change. Serialized as its snake_case name
+/// (`enum_member_added`), which the README lists and consumers of the JSON
+/// report match on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    ServerChanged,
+    OperationAdded,
+    OperationRemoved,
+    OperationRenamed,
+    ParameterAdded,
+    ParameterRemoved,
+    ParameterChanged,
+    RequestBodyChanged,
+    ResponseAdded,
+    ResponseRemoved,
+    ResponseChanged,
+    SchemaAdded,
+    SchemaRemoved,
+    SchemaChanged,
+    PropertyAdded,
+    PropertyRemoved,
+    PropertyTypeChanged,
+    PropertyNullabilityChanged,
+    ItemsNullabilityChanged,
+    PropertyRequiredChanged,
+    EnumMemberAdded,
+    EnumMemberRemoved,
+    EnumMembersReordered,
+}
+use ChangeKind as K;
+
+impl ChangeKind {
+    /// Every kind, in the README's order.
+    pub const ALL: [Self; 23] = [
+        K::ServerChanged,
+        K::OperationAdded,
+        K::OperationRemoved,
+        K::OperationRenamed,
+        K::ParameterAdded,
+        K::ParameterRemoved,
+        K::ParameterChanged,
+        K::RequestBodyChanged,
+        K::ResponseAdded,
+        K::ResponseRemoved,
+        K::ResponseChanged,
+        K::SchemaAdded,
+        K::SchemaRemoved,
+        K::SchemaChanged,
+        K::PropertyAdded,
+        K::PropertyRemoved,
+        K::PropertyTypeChanged,
+        K::PropertyNullabilityChanged,
+        K::ItemsNullabilityChanged,
+        K::PropertyRequiredChanged,
+        K::EnumMemberAdded,
+        K::EnumMemberRemoved,
+        K::EnumMembersReordered,
+    ];
+
+    /// The name in the JSON report, as serde writes it (`enum_member_added`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            K::ServerChanged => "server_changed",
+            K::OperationAdded => "operation_added",
+            K::OperationRemoved => "operation_removed",
+            K::OperationRenamed => "operation_renamed",
+            K::ParameterAdded => "parameter_added",
+            K::ParameterRemoved => "parameter_removed",
+            K::ParameterChanged => "parameter_changed",
+            K::RequestBodyChanged => "request_body_changed",
+            K::ResponseAdded => "response_added",
+            K::ResponseRemoved => "response_removed",
+            K::ResponseChanged => "response_changed",
+            K::SchemaAdded => "schema_added",
+            K::SchemaRemoved => "schema_removed",
+            K::SchemaChanged => "schema_changed",
+            K::PropertyAdded => "property_added",
+            K::PropertyRemoved => "property_removed",
+            K::PropertyTypeChanged => "property_type_changed",
+            K::PropertyNullabilityChanged => "property_nullability_changed",
+            K::ItemsNullabilityChanged => "items_nullability_changed",
+            K::PropertyRequiredChanged => "property_required_changed",
+            K::EnumMemberAdded => "enum_member_added",
+            K::EnumMemberRemoved => "enum_member_removed",
+            K::EnumMembersReordered => "enum_members_reordered",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One difference.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// What kind of change (see the README for the list).
-    pub kind: &'static str,
+    /// What kind of change.
+    pub kind: ChangeKind,
     /// Where: `GET /path`, `schema <name>`, `schema <name>.<property>`, …
     pub location: String,
     /// What happened, in words.
@@ -294,7 +394,7 @@ pub struct Change {
 }
 
 fn change(
-    kind: &'static str,
+    kind: ChangeKind,
     location: String,
     detail: String,
     graph: Verdict,
@@ -311,6 +411,9 @@ fn change(
     }
 }
 
+/// Compares the properties of an object (a model, `request == false`, or an
+/// action body, `request == true`: there required parameters are
+/// constructor arguments and nullable ones `Nullable<T>` fields).
 fn diff_props(
     out: &mut Vec<Change>,
     location: &str,
@@ -321,53 +424,14 @@ fn diff_props(
     for (name, p) in new {
         let at = format!("{location}.{name}");
         match old.get(name) {
-            None if request && p.required => out.push(change("property_added", at, format!("new required parameter `{name}` ({})", p.ty), Breaking, Breaking, Some("a new argument of the body's constructor"))),
-            None if request => out.push(change("property_added", at, format!("new optional parameter `{name}` ({})", p.ty), NonBreaking, NonBreaking, Some("a new setter on the body"))),
-            None => out.push(change("property_added", at, format!("new property `{name}` ({})", p.ty), NonBreaking, NonBreaking, Some("a new field; builders and deserialization are unaffected (struct literals must add it)"))),
-            Some(o) => {
-                match (&o.ty, &p.ty) {
-                    (Ty::Array(a, an), Ty::Array(b, bn)) if a == b && an != bn => {
-                        // Response models drop item nullability (normalisation
-                        // collapses it); action bodies keep it (`Vec<Option<T>>`).
-                        let (graph, rust) = match (request, *bn) {
-                            (true, _) => (if *bn { NonBreaking } else { Breaking }, Breaking),
-                            (false, true) => (Breaking, NonBreaking),
-                            (false, false) => (NonBreaking, NonBreaking),
-                        };
-                        out.push(change(
-                            "items_nullability_changed",
-                            at.clone(),
-                            format!("items nullable {an} → {bn}"),
-                            graph,
-                            rust,
-                            (!request).then_some("model collections are `Vec<T>` either way"),
-                        ));
-                    }
-                    (a, b) if a != b => {
-                        out.push(change("property_type_changed", at.clone(), format!("type {a} → {b}"), Breaking, Breaking, None));
-                    }
-                    _ => {}
-                }
-                if o.nullable != p.nullable {
-                    let (graph, rust, note) = match (request, p.nullable) {
-                        (true, true) => (NonBreaking, Breaking, Some("the field becomes `Nullable<T>`")),
-                        (true, false) => (Breaking, Breaking, Some("the field's type changes")),
-                        (false, true) => (Breaking, NonBreaking, Some("model fields are all `Option`: the Rust type does not change")),
-                        (false, false) => (NonBreaking, NonBreaking, Some("model fields are all `Option`: the Rust type does not change")),
-                    };
-                    out.push(change("property_nullability_changed", at.clone(), format!("nullable {} → {}", o.nullable, p.nullable), graph, rust, note));
-                }
-                if o.required != p.required {
-                    let (graph, rust) = if p.required { (Breaking, Breaking) } else { (NonBreaking, if request { Breaking } else { NonBreaking }) };
-                    out.push(change("property_required_changed", at, format!("required {} → {}", o.required, p.required), graph, rust, request.then_some("required parameters are constructor arguments")));
-                }
-            }
+            None => out.push(property_added(at, name, p, request)),
+            Some(o) => diff_prop(out, &at, o, p, request),
         }
     }
     for (name, p) in old {
         if !new.contains_key(name) {
             out.push(change(
-                "property_removed",
+                K::PropertyRemoved,
                 format!("{location}.{name}"),
                 format!("`{name}` ({}) removed", p.ty),
                 Breaking,
@@ -378,24 +442,122 @@ fn diff_props(
     }
 }
 
-/// Compares two models.
+fn property_added(at: String, name: &str, p: &Prop, request: bool) -> Change {
+    let (detail, verdict, note) = match (request, p.required) {
+        (true, true) => (
+            format!("new required parameter `{name}` ({})", p.ty),
+            Breaking,
+            "a new argument of the body's constructor",
+        ),
+        (true, false) => (
+            format!("new optional parameter `{name}` ({})", p.ty),
+            NonBreaking,
+            "a new setter on the body",
+        ),
+        (false, _) => (
+            format!("new property `{name}` ({})", p.ty),
+            NonBreaking,
+            "a new field; builders and deserialization are unaffected \
+             (struct literals must add it)",
+        ),
+    };
+    change(K::PropertyAdded, at, detail, verdict, verdict, Some(note))
+}
+
+/// One property present on both sides.
+fn diff_prop(out: &mut Vec<Change>, at: &str, o: &Prop, p: &Prop, request: bool) {
+    match (&o.ty, &p.ty) {
+        (Ty::Array(a, an), Ty::Array(b, bn)) if a == b && an != bn => {
+            // Response models drop item nullability (normalisation
+            // collapses it); action bodies keep it (`Vec<Option<T>>`).
+            let (graph, rust) = match (request, *bn) {
+                (true, _) => (if *bn { NonBreaking } else { Breaking }, Breaking),
+                (false, true) => (Breaking, NonBreaking),
+                (false, false) => (NonBreaking, NonBreaking),
+            };
+            out.push(change(
+                K::ItemsNullabilityChanged,
+                at.to_owned(),
+                format!("items nullable {an} → {bn}"),
+                graph,
+                rust,
+                (!request).then_some("model collections are `Vec<T>` either way"),
+            ));
+        }
+        (a, b) if a != b => out.push(change(
+            K::PropertyTypeChanged,
+            at.to_owned(),
+            format!("type {a} → {b}"),
+            Breaking,
+            Breaking,
+            None,
+        )),
+        _ => {}
+    }
+    if o.nullable != p.nullable {
+        const MODEL_NOTE: &str = "model fields are all `Option`: the Rust type does not change";
+        let (graph, rust, note) = match (request, p.nullable) {
+            (true, true) => (NonBreaking, Breaking, "the field becomes `Nullable<T>`"),
+            (true, false) => (Breaking, Breaking, "the field's type changes"),
+            (false, true) => (Breaking, NonBreaking, MODEL_NOTE),
+            (false, false) => (NonBreaking, NonBreaking, MODEL_NOTE),
+        };
+        out.push(change(
+            K::PropertyNullabilityChanged,
+            at.to_owned(),
+            format!("nullable {} → {}", o.nullable, p.nullable),
+            graph,
+            rust,
+            Some(note),
+        ));
+    }
+    if o.required != p.required {
+        let (graph, rust) = match (p.required, request) {
+            (true, _) => (Breaking, Breaking),
+            (false, true) => (NonBreaking, Breaking),
+            (false, false) => (NonBreaking, NonBreaking),
+        };
+        out.push(change(
+            K::PropertyRequiredChanged,
+            at.to_owned(),
+            format!("required {} → {}", o.required, p.required),
+            graph,
+            rust,
+            request.then_some("required parameters are constructor arguments"),
+        ));
+    }
+}
+
+/// Compares two models: servers, then operations, then schemas.
 pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
     let mut out = Vec::new();
     if old.servers != new.servers {
         out.push(change(
-            "server_changed",
+            K::ServerChanged,
             "servers".into(),
             format!("{:?} → {:?}", old.servers, new.servers),
             NonBreaking,
             NonBreaking,
-            Some("the client's base URL is configured at run time (beta by default, `.v1()` for v1.0)"),
+            Some(
+                "the client's base URL is configured at run time \
+                 (beta by default, `.v1()` for v1.0)",
+            ),
         ));
     }
-    for (key, op) in &new.ops {
+    compare_operations(&mut out, &old.ops, &new.ops);
+    compare_schemas(&mut out, &old.schemas, &new.schemas);
+    out
+}
+
+type Ops = BTreeMap<(String, String), Op>;
+
+/// Operations added, removed, renamed, and what changed in each one kept.
+fn compare_operations(out: &mut Vec<Change>, old: &Ops, new: &Ops) {
+    for (key, op) in new {
         let at = format!("{} {}", key.1, key.0);
-        let Some(o) = old.ops.get(key) else {
+        let Some(o) = old.get(key) else {
             out.push(change(
-                "operation_added",
+                K::OperationAdded,
                 at,
                 format!("new operation `{}`", op.operation_id),
                 NonBreaking,
@@ -406,7 +568,7 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
         };
         if o.operation_id != op.operation_id {
             out.push(change(
-                "operation_renamed",
+                K::OperationRenamed,
                 at.clone(),
                 format!("operationId `{}` → `{}`", o.operation_id, op.operation_id),
                 NonBreaking,
@@ -414,126 +576,14 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
                 Some("the client method is renamed"),
             ));
         }
-        for (pk, p) in &op.params {
-            let pat = format!("{at} {} parameter {}", pk.0, pk.1);
-            match o.params.get(pk) {
-                None if p.required => out.push(change(
-                    "parameter_added",
-                    pat,
-                    "new required parameter".into(),
-                    Breaking,
-                    Breaking,
-                    Some("calls without it fail"),
-                )),
-                None => out.push(change(
-                    "parameter_added",
-                    pat,
-                    "new optional parameter".into(),
-                    NonBreaking,
-                    NonBreaking,
-                    Some("a new builder setter"),
-                )),
-                Some(op_) => {
-                    if op_.ty != p.ty {
-                        out.push(change(
-                            "parameter_changed",
-                            pat.clone(),
-                            format!("type {} → {}", op_.ty, p.ty),
-                            Breaking,
-                            Breaking,
-                            None,
-                        ));
-                    }
-                    if op_.required != p.required {
-                        let v = if p.required { Breaking } else { NonBreaking };
-                        out.push(change(
-                            "parameter_changed",
-                            pat,
-                            format!("required {} → {}", op_.required, p.required),
-                            v,
-                            v,
-                            None,
-                        ));
-                    }
-                }
-            }
-        }
-        for pk in o.params.keys() {
-            if !op.params.contains_key(pk) {
-                out.push(change(
-                    "parameter_removed",
-                    format!("{at} {} parameter {}", pk.0, pk.1),
-                    "parameter removed".into(),
-                    Breaking,
-                    Breaking,
-                    Some("the builder setter is gone"),
-                ));
-            }
-        }
-        match (&o.body, &op.body) {
-            (Some(Ty::Object(a)), Some(Ty::Object(b))) => {
-                diff_props(&mut out, &format!("{at} body"), a, b, true)
-            }
-            (a, b) if a != b => out.push(change(
-                "request_body_changed",
-                at.clone(),
-                format!(
-                    "request body {} → {}",
-                    a.as_ref().map(|t| t.to_string()).unwrap_or("none".into()),
-                    b.as_ref().map(|t| t.to_string()).unwrap_or("none".into())
-                ),
-                Breaking,
-                Breaking,
-                None,
-            )),
-            _ => {}
-        }
-        for (status, t) in &op.responses {
-            match o.responses.get(status) {
-                None => out.push(change(
-                    "response_added",
-                    format!("{at} response {status}"),
-                    format!("new response {status}"),
-                    NonBreaking,
-                    NonBreaking,
-                    None,
-                )),
-                Some(ot) if ot != t => out.push(change(
-                    "response_changed",
-                    format!("{at} response {status}"),
-                    format!(
-                        "{} → {}",
-                        ot.as_ref()
-                            .map(|t| t.to_string())
-                            .unwrap_or("no body".into()),
-                        t.as_ref()
-                            .map(|t| t.to_string())
-                            .unwrap_or("no body".into())
-                    ),
-                    Breaking,
-                    Breaking,
-                    None,
-                )),
-                _ => {}
-            }
-        }
-        for status in o.responses.keys() {
-            if !op.responses.contains_key(status) {
-                out.push(change(
-                    "response_removed",
-                    format!("{at} response {status}"),
-                    format!("response {status} no longer described"),
-                    Breaking,
-                    Breaking,
-                    Some("the client no longer accepts it as described"),
-                ));
-            }
-        }
+        compare_parameters(out, &at, o, op);
+        compare_body(out, &at, o, op);
+        compare_responses(out, &at, o, op);
     }
-    for (key, op) in &old.ops {
-        if !new.ops.contains_key(key) {
+    for (key, op) in old {
+        if !new.contains_key(key) {
             out.push(change(
-                "operation_removed",
+                K::OperationRemoved,
                 format!("{} {}", key.1, key.0),
                 format!("operation `{}` removed", op.operation_id),
                 Breaking,
@@ -542,11 +592,140 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
             ));
         }
     }
-    for (name, shape) in &new.schemas {
-        let at = format!("schema {name}");
-        let Some(old_shape) = old.schemas.get(name) else {
+}
+
+fn compare_parameters(out: &mut Vec<Change>, at: &str, o: &Op, op: &Op) {
+    for (pk, p) in &op.params {
+        let pat = format!("{at} {} parameter {}", pk.0, pk.1);
+        match o.params.get(pk) {
+            None if p.required => out.push(change(
+                K::ParameterAdded,
+                pat,
+                "new required parameter".into(),
+                Breaking,
+                Breaking,
+                Some("calls without it fail"),
+            )),
+            None => out.push(change(
+                K::ParameterAdded,
+                pat,
+                "new optional parameter".into(),
+                NonBreaking,
+                NonBreaking,
+                Some("a new builder setter"),
+            )),
+            Some(op_) => {
+                if op_.ty != p.ty {
+                    out.push(change(
+                        K::ParameterChanged,
+                        pat.clone(),
+                        format!("type {} → {}", op_.ty, p.ty),
+                        Breaking,
+                        Breaking,
+                        None,
+                    ));
+                }
+                if op_.required != p.required {
+                    let v = if p.required { Breaking } else { NonBreaking };
+                    out.push(change(
+                        K::ParameterChanged,
+                        pat,
+                        format!("required {} → {}", op_.required, p.required),
+                        v,
+                        v,
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+    for pk in o.params.keys() {
+        if !op.params.contains_key(pk) {
             out.push(change(
-                "schema_added",
+                K::ParameterRemoved,
+                format!("{at} {} parameter {}", pk.0, pk.1),
+                "parameter removed".into(),
+                Breaking,
+                Breaking,
+                Some("the builder setter is gone"),
+            ));
+        }
+    }
+}
+
+fn compare_body(out: &mut Vec<Change>, at: &str, o: &Op, op: &Op) {
+    match (&o.body, &op.body) {
+        (Some(Ty::Object(a)), Some(Ty::Object(b))) => {
+            diff_props(out, &format!("{at} body"), a, b, true)
+        }
+        (a, b) if a != b => out.push(change(
+            K::RequestBodyChanged,
+            at.to_owned(),
+            format!(
+                "request body {} → {}",
+                a.as_ref().map(|t| t.to_string()).unwrap_or("none".into()),
+                b.as_ref().map(|t| t.to_string()).unwrap_or("none".into())
+            ),
+            Breaking,
+            Breaking,
+            None,
+        )),
+        _ => {}
+    }
+}
+
+fn compare_responses(out: &mut Vec<Change>, at: &str, o: &Op, op: &Op) {
+    let body = |t: &Option<Ty>| {
+        t.as_ref()
+            .map(|t| t.to_string())
+            .unwrap_or("no body".into())
+    };
+    for (status, t) in &op.responses {
+        match o.responses.get(status) {
+            None => out.push(change(
+                K::ResponseAdded,
+                format!("{at} response {status}"),
+                format!("new response {status}"),
+                NonBreaking,
+                NonBreaking,
+                None,
+            )),
+            Some(ot) if ot != t => out.push(change(
+                K::ResponseChanged,
+                format!("{at} response {status}"),
+                format!("{} → {}", body(ot), body(t)),
+                Breaking,
+                Breaking,
+                None,
+            )),
+            _ => {}
+        }
+    }
+    for status in o.responses.keys() {
+        if !op.responses.contains_key(status) {
+            out.push(change(
+                K::ResponseRemoved,
+                format!("{at} response {status}"),
+                format!("response {status} no longer described"),
+                Breaking,
+                Breaking,
+                Some("the client no longer accepts it as described"),
+            ));
+        }
+    }
+}
+
+/// Schemas added, removed, and what changed in each one kept.
+fn compare_schemas(
+    out: &mut Vec<Change>,
+    old: &BTreeMap<String, Shape>,
+    new: &BTreeMap<String, Shape>,
+) {
+    for (name, shape) in new {
+        let at = format!("schema {name}");
+        let Some(old_shape) = old.get(name) else {
+            out.push(change(
+                K::SchemaAdded,
                 at,
                 "new schema".into(),
                 NonBreaking,
@@ -556,43 +735,10 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
             continue;
         };
         match (old_shape, shape) {
-            (Shape::Object(a), Shape::Object(b)) => diff_props(&mut out, &at, a, b, false),
-            (Shape::Enum(a), Shape::Enum(b)) => {
-                for m in b.iter().filter(|m| !a.contains(m)) {
-                    out.push(change(
-                        "enum_member_added",
-                        at.clone(),
-                        format!("new member `{m}`"),
-                        NonBreaking,
-                        NonBreaking,
-                        Some("the open enum's catch-all took it before; now it is a known variant"),
-                    ));
-                }
-                for m in a.iter().filter(|m| !b.contains(m)) {
-                    out.push(change(
-                        "enum_member_removed",
-                        at.clone(),
-                        format!("member `{m}` removed"),
-                        Breaking,
-                        Breaking,
-                        Some("the variant is gone"),
-                    ));
-                }
-                let kept_a: Vec<&String> = a.iter().filter(|m| b.contains(m)).collect();
-                let kept_b: Vec<&String> = b.iter().filter(|m| a.contains(m)).collect();
-                if kept_a != kept_b {
-                    out.push(change(
-                        "enum_members_reordered",
-                        at.clone(),
-                        "members reordered".into(),
-                        NonBreaking,
-                        NonBreaking,
-                        Some("members travel by name"),
-                    ));
-                }
-            }
+            (Shape::Object(a), Shape::Object(b)) => diff_props(out, &at, a, b, false),
+            (Shape::Enum(a), Shape::Enum(b)) => compare_members(out, &at, a, b),
             (a, b) if a != b => out.push(change(
-                "schema_changed",
+                K::SchemaChanged,
                 at,
                 "the schema's kind or type changed".into(),
                 Breaking,
@@ -602,10 +748,10 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
             _ => {}
         }
     }
-    for name in old.schemas.keys() {
-        if !new.schemas.contains_key(name) {
+    for name in old.keys() {
+        if !new.contains_key(name) {
             out.push(change(
-                "schema_removed",
+                K::SchemaRemoved,
                 format!("schema {name}"),
                 "schema removed".into(),
                 Breaking,
@@ -614,7 +760,51 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
             ));
         }
     }
-    out
+}
+
+fn compare_members(out: &mut Vec<Change>, at: &str, a: &[String], b: &[String]) {
+    for m in b.iter().filter(|m| !a.contains(m)) {
+        out.push(change(
+            K::EnumMemberAdded,
+            at.to_owned(),
+            format!("new member `{m}`"),
+            NonBreaking,
+            NonBreaking,
+            Some("the open enum's catch-all took it before; now it is a known variant"),
+        ));
+    }
+    for m in a.iter().filter(|m| !b.contains(m)) {
+        out.push(change(
+            K::EnumMemberRemoved,
+            at.to_owned(),
+            format!("member `{m}` removed"),
+            Breaking,
+            Breaking,
+            Some("the variant is gone"),
+        ));
+    }
+    let kept_a: Vec<&String> = a.iter().filter(|m| b.contains(m)).collect();
+    let kept_b: Vec<&String> = b.iter().filter(|m| a.contains(m)).collect();
+    if kept_a != kept_b {
+        out.push(change(
+            K::EnumMembersReordered,
+            at.to_owned(),
+            "members reordered".into(),
+            NonBreaking,
+            NonBreaking,
+            Some("members travel by name"),
+        ));
+    }
+}
+
+/// How `cargo xtask diff` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people (also `md`).
+    #[value(alias = "md")]
+    Markdown,
+    /// The stable JSON report (see [`FORMAT`] and the README).
+    Json,
 }
 
 /// Both sides and what changed.
@@ -671,6 +861,14 @@ impl Report {
         self.summary.breaking_graph + self.summary.breaking_rust > 0
     }
 
+    /// The report in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Markdown => self.markdown(),
+            Format::Json => self.json(),
+        }
+    }
+
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).expect("serializable") + "\n"
     }
@@ -715,7 +913,7 @@ impl Report {
             };
             s.push_str(&format!(
                 "| {} | `{}` | {} | {} | {} |\n",
-                c.kind.replace('_', " "),
+                c.kind.as_str().replace('_', " "),
                 c.location,
                 c.detail.replace('|', "\\|"),
                 verdict(c.graph),
@@ -723,5 +921,20 @@ impl Report {
             ));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_kinds_serialize_as_their_names() {
+        for kind in ChangeKind::ALL {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                Value::String(kind.as_str().to_owned())
+            );
+        }
     }
 }

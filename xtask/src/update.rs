@@ -1,7 +1,12 @@
-//! `cargo xtask update --from FILE`: the one command a maintainer runs when
-//! Graph publishes a new description: slice → overlay → generate → diff
-//! against the committed slice → CHANGELOG entry. Everything is computed in
-//! memory first; files are written only when every step succeeded.
+//! Stage 5, the update (`cargo xtask update --from FILE`): the one command a
+//! maintainer runs when Graph publishes a new description: slice → overlay →
+//! generate → diff against the committed slice → CHANGELOG entry.
+//!
+//! The room: one file, the only stage that composes the others ([`slice`](mod@slice),
+//! [`crate::spec`], [`codegen`], [`diff`]). Everything is computed in memory
+//! first; files are written only when every step succeeded: the slice and
+//! its record in `specs/`, `CHANGELOG.md` and `generated/` of the workspace
+//! it is given.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +15,8 @@ use anyhow::{Context, Result, anyhow};
 use crate::codegen::{self, Settings};
 use crate::diff;
 use crate::slice::{self, Origin, SliceRule};
-use crate::{defaults, generate_settings};
+use crate::spec;
+use crate::workspace::defaults;
 
 /// What an update did.
 #[derive(Debug)]
@@ -84,14 +90,14 @@ pub fn run(root: &Path, from: &Path, origin: &Origin) -> Result<Updated> {
     let staged = staging.path().join(&slice_file);
     std::fs::write(&staged, &cut.text)?;
     let overlay = root.join(defaults::OVERLAY);
-    let new = codegen::prepare(&staged, Some(&overlay)).map_err(|e| {
+    let new = spec::prepare(&staged, Some(&overlay)).map_err(|e| {
         anyhow!("the overlay does not apply to the new slice; update specs/overlay.yaml for the upstream change first:\n{e:#}")
     })?;
-    let old = codegen::prepare(&slice_path, Some(&overlay)).context("the committed slice")?;
+    let old = spec::prepare(&slice_path, Some(&overlay)).context("the committed slice")?;
     let report = diff::report(&old, &new);
     let settings = Settings {
         spec: staged.clone(),
-        ..generate_settings(root)
+        ..Settings::for_workspace(root)
     };
     let output = codegen::generate_prepared(&new, &settings)?;
 

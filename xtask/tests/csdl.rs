@@ -1,13 +1,17 @@
 //! CSDL → OpenAPI slice: emitted shapes on a small hand-written document,
-//! errors on bad input, the real v1.0 `$metadata` (when the shared upstream
-//! copy is present) against the committed slice, and size.
+//! errors on bad input, the real v1.0 `$metadata` (when the upstream copy is
+//! present: `$GRAPH_TEAMS_ADMIN_UPSTREAM_DIR`, else `../shared/upstream`)
+//! against the committed slice, cut with the rule in `specs/source.toml`,
+//! and size.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use xtask::csdl::{Boundary, CsdlSliceOptions, is_csdl, slice_from_csdl, synthetic};
+use xtask::bench::synthetic_csdl as synthetic;
+use xtask::slice::csdl::{CsdlSliceOptions, is_csdl, slice_from_csdl};
+use xtask::slice::{Boundary, SliceRule};
 
 fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csdl/teams-like.xml")
@@ -62,7 +66,7 @@ const NS: &str = "microsoft.graph.teamsAdministration";
 #[test]
 fn fixture_is_detected_as_csdl() {
     assert!(is_csdl(fixture().as_bytes()));
-    let yaml = std::fs::read(xtask::workspace_root().join(xtask::defaults::SPEC)).unwrap();
+    let yaml = std::fs::read(xtask::workspace_root().unwrap().join(xtask::defaults::SPEC)).unwrap();
     assert!(!is_csdl(&yaml));
 }
 
@@ -848,20 +852,26 @@ fn differences(ours: &Value, theirs: &Value) -> Vec<String> {
 
 #[test]
 fn real_v1_metadata_matches_the_committed_slice_structurally() {
-    let upstream =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/v1.0-cleanMetadata.xml");
+    let root = xtask::workspace_root().unwrap();
+    let upstream = xtask::upstream_dir(&root).join("v1.0-cleanMetadata.xml");
     let Ok(bytes) = std::fs::read(&upstream) else {
-        println!("skipped: ../shared/upstream not present");
+        println!(
+            "skipped: {} is not present (set {} to the directory holding it)",
+            upstream.display(),
+            xtask::workspace::UPSTREAM_DIR_VAR
+        );
         return;
     };
-    let options = CsdlSliceOptions::teams_administration("https://graph.microsoft.com/v1.0/");
+    // The rule the committed slice was cut with, from specs/source.toml.
+    let rule = SliceRule::from_record(&root.join(xtask::defaults::RECORD)).unwrap();
+    let options = CsdlSliceOptions::from_rule(&rule, "https://graph.microsoft.com/v1.0/").unwrap();
     let started = Instant::now();
     let ours = slice_from_csdl(&upstream, &bytes, &options).unwrap();
     println!("converted {} bytes in {:?}", bytes.len(), started.elapsed());
     if let Ok(dump) = std::env::var("CSDL_DUMP") {
         std::fs::write(&dump, serde_yaml_ng::to_string(&ours).unwrap()).unwrap();
     }
-    let committed = xtask::doc::load(&xtask::workspace_root().join(xtask::defaults::SPEC)).unwrap();
+    let committed = xtask::spec::load(&root.join(xtask::defaults::SPEC)).unwrap();
     let diffs = differences(&ours, &committed.value);
     assert!(
         diffs.is_empty(),

@@ -5,23 +5,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use xtask::codegen::prepare;
-use xtask::diff::{self, Verdict};
+use xtask::diff::{self, ChangeKind, Verdict};
+use xtask::spec::prepare;
 use xtask::workspace_root;
 
 fn committed() -> Value {
-    xtask::doc::load(&workspace_root().join("specs/graph-beta-teams-administration.openapi.yaml"))
-        .unwrap()
-        .value
+    xtask::spec::load(
+        &workspace_root()
+            .unwrap()
+            .join("specs/graph-beta-teams-administration.openapi.yaml"),
+    )
+    .unwrap()
+    .value
 }
 
 fn overlay() -> PathBuf {
-    workspace_root().join("specs/overlay.yaml")
+    workspace_root().unwrap().join("specs/overlay.yaml")
 }
 
 fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
     let p = dir.join(name);
-    std::fs::write(&p, xtask::yaml::to_string(v)).unwrap();
+    std::fs::write(&p, xtask::spec::yaml::to_string(v)).unwrap();
     p
 }
 
@@ -73,7 +77,7 @@ fn a_new_enum_member_is_compatible_for_both() {
     assert_eq!(
         (c.kind, c.graph, c.rust),
         (
-            "enum_member_added",
+            ChangeKind::EnumMemberAdded,
             Verdict::NonBreaking,
             Verdict::NonBreaking
         )
@@ -92,7 +96,11 @@ fn a_removed_enum_member_breaks_both() {
     let c = only(&r);
     assert_eq!(
         (c.kind, c.graph, c.rust),
-        ("enum_member_removed", Verdict::Breaking, Verdict::Breaking)
+        (
+            ChangeKind::EnumMemberRemoved,
+            Verdict::Breaking,
+            Verdict::Breaking
+        )
     );
 }
 
@@ -107,7 +115,11 @@ fn model_properties_added_removed_retyped_renullabled() {
     let c = only(&added);
     assert_eq!(
         (c.kind, c.graph, c.rust),
-        ("property_added", Verdict::NonBreaking, Verdict::NonBreaking)
+        (
+            ChangeKind::PropertyAdded,
+            Verdict::NonBreaking,
+            Verdict::NonBreaking
+        )
     );
     assert_eq!(c.location, format!("schema {NA}.carrierName"));
 
@@ -120,7 +132,11 @@ fn model_properties_added_removed_retyped_renullabled() {
             only(&removed).graph,
             only(&removed).rust
         ),
-        ("property_removed", Verdict::Breaking, Verdict::Breaking)
+        (
+            ChangeKind::PropertyRemoved,
+            Verdict::Breaking,
+            Verdict::Breaking
+        )
     );
 
     let retyped = diff_with(|d| {
@@ -133,7 +149,7 @@ fn model_properties_added_removed_retyped_renullabled() {
     assert_eq!(
         (c.kind, c.graph, c.rust),
         (
-            "property_type_changed",
+            ChangeKind::PropertyTypeChanged,
             Verdict::Breaking,
             Verdict::Breaking
         )
@@ -150,7 +166,7 @@ fn model_properties_added_removed_retyped_renullabled() {
     assert_eq!(
         (c.kind, c.graph, c.rust),
         (
-            "property_nullability_changed",
+            ChangeKind::PropertyNullabilityChanged,
             Verdict::Breaking,
             Verdict::NonBreaking
         )
@@ -168,7 +184,11 @@ fn action_parameters_required_or_optional() {
     let c = only(&optional);
     assert_eq!(
         (c.kind, c.graph, c.rust),
-        ("property_added", Verdict::NonBreaking, Verdict::NonBreaking)
+        (
+            ChangeKind::PropertyAdded,
+            Verdict::NonBreaking,
+            Verdict::NonBreaking
+        )
     );
     assert!(c.location.starts_with("POST /admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber body"));
 
@@ -181,7 +201,11 @@ fn action_parameters_required_or_optional() {
     let c = only(&required);
     assert_eq!(
         (c.kind, c.graph, c.rust),
-        ("property_added", Verdict::Breaking, Verdict::Breaking)
+        (
+            ChangeKind::PropertyAdded,
+            Verdict::Breaking,
+            Verdict::Breaking
+        )
     );
     assert!(c.note.as_deref().unwrap().contains("constructor"));
 }
@@ -201,7 +225,7 @@ fn operations_added_removed_renamed_and_parameters() {
     assert_eq!(
         (c.kind, c.graph, c.rust),
         (
-            "operation_added",
+            ChangeKind::OperationAdded,
             Verdict::NonBreaking,
             Verdict::NonBreaking
         )
@@ -218,7 +242,11 @@ fn operations_added_removed_renamed_and_parameters() {
     let c = only(&removed);
     assert_eq!(
         (c.kind, c.graph, c.rust),
-        ("operation_removed", Verdict::Breaking, Verdict::Breaking)
+        (
+            ChangeKind::OperationRemoved,
+            Verdict::Breaking,
+            Verdict::Breaking
+        )
     );
 
     let param = diff_with(|d| {
@@ -233,7 +261,7 @@ fn operations_added_removed_renamed_and_parameters() {
     assert_eq!(
         (c.kind, c.graph, c.rust),
         (
-            "parameter_added",
+            ChangeKind::ParameterAdded,
             Verdict::NonBreaking,
             Verdict::NonBreaking
         )
@@ -299,7 +327,7 @@ fn a_realistic_update_and_both_formats() {
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(workspace_root().unwrap())
         .output()
         .unwrap()
 }

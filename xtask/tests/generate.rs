@@ -4,12 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use xtask::{codegen, default_generate_settings, workspace_root};
+use xtask::{codegen, workspace_root};
+
+fn default_generate_settings() -> codegen::Settings {
+    codegen::Settings::for_workspace(&workspace_root().unwrap())
+}
 
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(workspace_root().unwrap())
         .output()
         .expect("run xtask")
 }
@@ -21,7 +25,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn committed_generated_code_is_up_to_date() {
     let output = codegen::generate(&default_generate_settings()).unwrap();
-    let diffs = codegen::check(&workspace_root().join("generated"), &output).unwrap();
+    let diffs = codegen::check(&workspace_root().unwrap().join("generated"), &output).unwrap();
     assert!(
         diffs.is_empty(),
         "generated/ is stale; run `cargo xtask generate`:\n{}",
@@ -55,7 +59,7 @@ fn check_flag_passes_on_the_committed_tree_and_fails_with_a_diff_when_stale() {
     );
 
     let tmp = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(workspace_root().join("generated")).unwrap() {
+    for entry in std::fs::read_dir(workspace_root().unwrap().join("generated")).unwrap() {
         let p = entry.unwrap().path();
         std::fs::copy(&p, tmp.path().join(p.file_name().unwrap())).unwrap();
     }
@@ -75,7 +79,7 @@ fn check_flag_passes_on_the_committed_tree_and_fails_with_a_diff_when_stale() {
 }
 
 fn fixture() -> PathBuf {
-    workspace_root().join("fixtures/other-api")
+    workspace_root().unwrap().join("fixtures/other-api")
 }
 
 #[test]
@@ -288,7 +292,7 @@ fn overlay_problems_are_named() {
 
 #[test]
 fn provenance_records_the_slice_hash() {
-    let root = workspace_root();
+    let root = workspace_root().unwrap();
     let record: toml::Table =
         toml::from_str(&std::fs::read_to_string(root.join("specs/source.toml")).unwrap()).unwrap();
     let slice = &record["slice"];
@@ -296,7 +300,7 @@ fn provenance_records_the_slice_hash() {
     let bytes = std::fs::read(root.join("specs").join(file)).unwrap();
     assert_eq!(
         slice["sha256"].as_str().unwrap(),
-        xtask::doc::sha256_hex(&bytes),
+        xtask::spec::sha256_hex(&bytes),
         "specs/source.toml does not match specs/{file}"
     );
 }

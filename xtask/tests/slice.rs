@@ -7,15 +7,17 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use xtask::slice::{self, Boundary, SliceRule};
-use xtask::{synthetic, workspace_root};
+use xtask::workspace_root;
 
 fn committed_slice() -> Value {
-    let path = workspace_root().join("specs/graph-beta-teams-administration.openapi.yaml");
-    xtask::doc::load(&path).unwrap().value
+    let path = workspace_root()
+        .unwrap()
+        .join("specs/graph-beta-teams-administration.openapi.yaml");
+    xtask::spec::load(&path).unwrap().value
 }
 
 fn rule() -> SliceRule {
-    SliceRule::from_record(&workspace_root().join("specs/source.toml")).unwrap()
+    SliceRule::from_record(&workspace_root().unwrap().join("specs/source.toml")).unwrap()
 }
 
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
@@ -27,7 +29,7 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(workspace_root().unwrap())
         .output()
         .unwrap()
 }
@@ -58,7 +60,7 @@ fn the_rule_is_read_from_the_record() {
 fn slicing_a_full_document_gives_back_exactly_the_slice() {
     let expected = committed_slice();
     let dir = tempfile::tempdir().unwrap();
-    let full = synthetic::synthetic_openapi(&expected, 600_000);
+    let full = xtask::bench::synthetic_openapi(&expected, 600_000);
     assert!(full.len() > 500_000);
     let from = write(dir.path(), "openapi.yaml", &full);
     let cut = slice::cut(&from, &rule(), &Default::default(), "slice.yaml").unwrap();
@@ -67,11 +69,11 @@ fn slicing_a_full_document_gives_back_exactly_the_slice() {
     assert_eq!(cut.doc, expected);
     assert_eq!(
         cut.provenance.source_sha256,
-        xtask::doc::sha256_hex(full.as_bytes())
+        xtask::spec::sha256_hex(full.as_bytes())
     );
     assert_eq!(
         cut.provenance.slice_sha256,
-        xtask::doc::sha256_hex(cut.text.as_bytes())
+        xtask::spec::sha256_hex(cut.text.as_bytes())
     );
 
     // JSON input gives the same slice.
@@ -95,7 +97,7 @@ fn the_output_is_deterministic_and_round_trips() {
     let from = write(
         dir.path(),
         "openapi.yaml",
-        &synthetic::synthetic_openapi(&committed_slice(), 200_000),
+        &xtask::bench::synthetic_openapi(&committed_slice(), 200_000),
     );
     let a = slice::cut(&from, &rule(), &Default::default(), "s.yaml").unwrap();
     let b = slice::cut(&from, &rule(), &Default::default(), "s.yaml").unwrap();
@@ -110,7 +112,7 @@ fn a_prefix_keeps_only_its_paths_and_their_closure() {
     let from = write(
         dir.path(),
         "openapi.yaml",
-        &synthetic::synthetic_openapi(&committed_slice(), 200_000),
+        &xtask::bench::synthetic_openapi(&committed_slice(), 200_000),
     );
     let mut r = rule();
     r.prefixes = vec!["/admin/teams/policy".into()];
@@ -131,7 +133,7 @@ fn the_cli_writes_the_slice_and_names_it() {
     let from = write(
         dir.path(),
         "openapi.yaml",
-        &synthetic::synthetic_openapi(&committed_slice(), 150_000),
+        &xtask::bench::synthetic_openapi(&committed_slice(), 150_000),
     );
     let out = dir.path().join("cut.yaml");
     let run = xtask(&[
@@ -147,7 +149,7 @@ fn the_cli_writes_the_slice_and_names_it() {
         "{}",
         text(&run.stdout)
     );
-    let written = xtask::doc::load(&out).unwrap().value;
+    let written = xtask::spec::load(&out).unwrap().value;
     assert_eq!(written, committed_slice());
 }
 
@@ -174,7 +176,7 @@ fn fails_and_writes_nothing(content: &str, file: &str, args: &[&str], expect: &[
 
 #[test]
 fn bad_inputs_get_clear_errors() {
-    let full = synthetic::synthetic_openapi(&committed_slice(), 150_000);
+    let full = xtask::bench::synthetic_openapi(&committed_slice(), 150_000);
     fails_and_writes_nothing(
         &full.replacen("openapi: 3.0.4", "openapi: 3.1.0", 1),
         "v31.yaml",
@@ -231,9 +233,12 @@ fn bad_inputs_get_clear_errors() {
 /// The CSDL fixture, without its action bound to `user` (reachable through
 /// the fixture's `members/{id}/user`, which our rule does not exclude).
 fn csdl_fixture() -> String {
-    let text =
-        std::fs::read_to_string(workspace_root().join("xtask/tests/fixtures/csdl/teams-like.xml"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        workspace_root()
+            .unwrap()
+            .join("xtask/tests/fixtures/csdl/teams-like.xml"),
+    )
+    .unwrap();
     let start = text.find("<Action Name=\"resetWidgets\"").unwrap();
     let end = start + text[start..].find("</Action>").unwrap() + "</Action>".len();
     format!("{}{}", &text[..start], &text[end..])
@@ -254,7 +259,7 @@ fn csdl_input_is_detected_and_cut_with_the_same_rule() {
         "https://graph.microsoft.com/v1.0/",
     ]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let cut = xtask::doc::load(&out).unwrap().value;
+    let cut = xtask::spec::load(&out).unwrap().value;
     assert_eq!(cut["openapi"], "3.0.4");
     assert_eq!(
         cut["servers"][0]["url"],

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use xtask::slice::Origin;
-use xtask::{synthetic, update, workspace_root};
+use xtask::{update, workspace_root};
 
 const NA: &str = "microsoft.graph.teamsAdministration.numberAssignment";
 const ASSIGN: &str = "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
@@ -17,7 +17,7 @@ fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["specs", "generated"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(workspace_root().join(sub)).unwrap() {
+        for entry in std::fs::read_dir(workspace_root().unwrap().join(sub)).unwrap() {
             let p = entry.unwrap().path();
             std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
         }
@@ -26,7 +26,7 @@ fn scratch() -> tempfile::TempDir {
 }
 
 fn committed_slice() -> Value {
-    xtask::doc::load(&workspace_root().join(xtask::defaults::SPEC))
+    xtask::spec::load(&workspace_root().unwrap().join(xtask::defaults::SPEC))
         .unwrap()
         .value
 }
@@ -36,7 +36,7 @@ fn upstream(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
     let mut slice = committed_slice();
     edit(&mut slice);
     let path = dir.join("openapi.yaml");
-    std::fs::write(&path, synthetic::synthetic_openapi(&slice, 300_000)).unwrap();
+    std::fs::write(&path, xtask::bench::synthetic_openapi(&slice, 300_000)).unwrap();
     path
 }
 
@@ -115,7 +115,7 @@ fn a_realistic_update_is_recorded_and_regenerated() {
     assert!(
         record.contains(&format!(
             "sha256 = \"{}\"",
-            xtask::doc::sha256_hex(slice.as_bytes())
+            xtask::spec::sha256_hex(slice.as_bytes())
         )),
         "{record}"
     );

@@ -1,15 +1,81 @@
-//! `cargo xtask bench`: measurements written to BENCHMARKS.md.
+//! Benchmarks (`cargo xtask bench TARGET`): measurements written to
+//! BENCHMARKS.md.
 //!
 //! Each measured command runs as a child process of a release build, so its
 //! wall time and peak memory (`ru_maxrss` from `wait4`) are its own. Every
 //! figure is the median of several runs and is put next to a baseline
 //! measured in the same run on the same input.
+//!
+//! The room: [`synthetic_openapi`](mod@synthetic_openapi) and
+//! [`synthetic_csdl`](mod@synthetic_csdl) (the inputs),
+//! [`baseline`] (what the `bench-child` baselines do) and, here, the
+//! drivers. Uses [`crate::spec`] and the CSDL converter; the commands it
+//! measures run as child processes of the release binary. No stage depends
+//! on it (the tests use the synthetic inputs). Writes its inputs to
+//! temporary directories and the report into the workspace's BENCHMARKS.md;
+//! builds with cargo.
 
+pub mod baseline;
+pub mod synthetic_csdl;
+pub mod synthetic_openapi;
+
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::ValueEnum;
+
+use crate::spec;
+use crate::workspace::{defaults, upstream_dir};
+
+pub use baseline::Baseline;
+pub use synthetic_csdl::synthetic_csdl;
+pub use synthetic_openapi::synthetic_openapi;
+
+/// What `cargo xtask bench` measures; each writes its own section of
+/// BENCHMARKS.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// `xtask slice` on a large synthetic OpenAPI description.
+    Slice,
+    /// `xtask slice` on a large synthetic CSDL `$metadata`.
+    Csdl,
+    /// `xtask generate --check` and building the library.
+    Generate,
+    /// The SDK's own benchmarks (`benches/sdk.rs`).
+    Sdk,
+}
+
+impl Target {
+    /// The name on the command line and of the BENCHMARKS.md section.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Slice => "slice",
+            Target::Csdl => "csdl",
+            Target::Generate => "generate",
+            Target::Sdk => "sdk",
+        }
+    }
+}
+
+/// Runs one benchmark against the workspace at `root` and returns its
+/// section of BENCHMARKS.md.
+pub fn run(root: &Path, target: Target, size_mb: usize, runs: usize) -> Result<String> {
+    match target {
+        Target::Slice => slice(root, size_mb, runs),
+        Target::Csdl => csdl(root, size_mb, runs),
+        Target::Generate => generate(root, runs),
+        Target::Sdk => sdk(root),
+    }
+}
+
+/// The cargo that runs this task (`CARGO`, set by `cargo run`), else the
+/// one on `PATH`.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
+}
 
 /// One child run.
 #[derive(Clone, Copy, Debug)]
@@ -110,16 +176,37 @@ pub fn write_section(file: &Path, name: &str, body: &str) -> Result<()> {
     std::fs::write(file, updated).with_context(|| format!("cannot write {}", file.display()))
 }
 
-/// The release build of this xtask (built if needed).
+/// The release build of this xtask (built if needed), wherever cargo puts
+/// it (`CARGO_TARGET_DIR` included).
 pub fn release_xtask(root: &Path) -> Result<PathBuf> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "xtask"])
+    let out = cargo()
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "xtask",
+            "--bin",
+            "xtask",
+            "--message-format=json",
+        ])
         .current_dir(root)
-        .status()?;
-    if !status.success() {
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
         bail!("cargo build --release -p xtask failed");
     }
-    Ok(root.join("target/release/xtask"))
+    last_executable(&out.stdout)
+        .ok_or_else(|| anyhow!("cargo build --release -p xtask named no executable"))
+}
+
+/// The last `executable` cargo's JSON messages name.
+fn last_executable(messages: &[u8]) -> Option<PathBuf> {
+    String::from_utf8_lossy(messages)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("executable")?.as_str().map(PathBuf::from))
+        .next_back()
 }
 
 pub fn secs(d: Duration) -> String {
@@ -137,8 +224,8 @@ pub fn mib(kib: u64) -> String {
 pub fn slice(root: &Path, size_mb: usize, runs: usize) -> Result<String> {
     let xtask = release_xtask(root)?;
     let dir = tempfile::tempdir()?;
-    let slice = crate::doc::load(&root.join(crate::defaults::SPEC))?.value;
-    let text = crate::synthetic::synthetic_openapi(&slice, size_mb * 1024 * 1024);
+    let slice = spec::load(&root.join(defaults::SPEC))?.value;
+    let text = synthetic_openapi(&slice, size_mb * 1024 * 1024);
     let input = dir.path().join("openapi.yaml");
     std::fs::write(&input, &text)?;
     let paths = text
@@ -154,19 +241,20 @@ pub fn slice(root: &Path, size_mb: usize, runs: usize) -> Result<String> {
             .arg(&input)
             .arg("--out")
             .arg(&out)
+            .current_dir(root)
             .stdout(std::process::Stdio::null());
         c
     })?;
     let read = repeat(runs, || {
         let mut c = Command::new(&xtask);
-        c.args(["bench-child", "read"])
+        c.args(["bench-child", Baseline::Read.name()])
             .arg(&input)
             .stdout(std::process::Stdio::null());
         c
     })?;
     let parse = repeat(runs.min(2), || {
         let mut c = Command::new(&xtask);
-        c.args(["bench-child", "parse"])
+        c.args(["bench-child", Baseline::Parse.name()])
             .arg(&input)
             .stdout(std::process::Stdio::null());
         c
@@ -177,7 +265,7 @@ pub fn slice(root: &Path, size_mb: usize, runs: usize) -> Result<String> {
     Ok(format!(
         "## Slice: `cargo xtask slice` on a {:.0} MB description\n\n\
          Command: `cargo xtask bench slice --size-mb {size_mb} --runs {runs}` (release build; each figure the median of {runs} runs, a child process each).\n\
-         Input: synthetic Graph-shaped YAML written by `xtask/src/synthetic.rs` ({paths} paths; our 22 `/admin/teams` paths among them).\n\
+         Input: synthetic Graph-shaped YAML written by `xtask/src/bench/synthetic_openapi.rs` ({paths} paths; our 22 `/admin/teams` paths among them).\n\
          Machine: {}.\n\n\
          | what | wall time | peak memory | vs. slice |\n|---|---|---|---|\n\
          | `xtask slice` (index lines, parse only kept entries) | {} | {} | 1.00× |\n\
@@ -208,30 +296,27 @@ pub fn csdl(root: &Path, size_mb: usize, runs: usize) -> Result<String> {
     let xtask = release_xtask(root)?;
     let dir = tempfile::tempdir()?;
     let input = dir.path().join("metadata.xml");
-    std::fs::write(
-        &input,
-        crate::csdl::synthetic::synthetic_csdl(size_mb * 1024 * 1024),
-    )?;
+    std::fs::write(&input, synthetic_csdl(size_mb * 1024 * 1024))?;
     let bytes = std::fs::metadata(&input)?.len();
-    let child = |what: &'static str| {
+    let child = |what: Baseline| {
         let (xtask, input) = (xtask.clone(), input.clone());
         move || {
             let mut c = Command::new(&xtask);
-            c.args(["bench-child", what])
+            c.args(["bench-child", what.name()])
                 .arg(&input)
                 .stdout(std::process::Stdio::null());
             c
         }
     };
     let (c, r, scan) = (
-        median(&repeat(runs, child("csdl"))?),
-        median(&repeat(runs, child("read"))?),
-        median(&repeat(runs, child("xml-scan"))?),
+        median(&repeat(runs, child(Baseline::Csdl))?),
+        median(&repeat(runs, child(Baseline::Read))?),
+        median(&repeat(runs, child(Baseline::XmlScan))?),
     );
     let ok_time = c.wall <= Duration::from_secs(1);
     let ok_mem = c.peak_rss_kib <= 200 * 1024;
     // The real published v1.0 document, when the maintainers' copy is there.
-    let upstream = root.join("../shared/upstream/v1.0-cleanMetadata.xml");
+    let upstream = upstream_dir(root).join("v1.0-cleanMetadata.xml");
     let real = if upstream.exists() {
         let out = dir.path().join("real.yaml");
         let runs = repeat(runs, || {
@@ -247,19 +332,22 @@ pub fn csdl(root: &Path, size_mb: usize, runs: usize) -> Result<String> {
         })?;
         let m = median(&runs);
         format!(
-            "The real v1.0 `cleanMetadata.xml` ({:.1} MB, `../shared/upstream/`): `xtask slice` in {} with {} peak memory, whole process.\n",
+            "The real v1.0 `cleanMetadata.xml` ({:.1} MB, the upstream directory, `../shared/upstream/` unless `{}` names another): `xtask slice` in {} with {} peak memory, whole process.\n",
             std::fs::metadata(&upstream)?.len() as f64 / 1e6,
+            crate::workspace::UPSTREAM_DIR_VAR,
             secs(m.wall),
             mib(m.peak_rss_kib)
         )
     } else {
-        "(The real v1.0 metadata in `../shared/upstream/` was not present for this run.)\n"
-            .to_owned()
+        format!(
+            "(The real v1.0 metadata, `../shared/upstream/` or `{}`, was not present for this run.)\n",
+            crate::workspace::UPSTREAM_DIR_VAR
+        )
     };
     Ok(format!(
         "## CSDL: slice cut from a {:.0} MB `$metadata`\n\n\
          Command: `cargo xtask bench csdl --size-mb {size_mb} --runs {runs}` (release build; each figure the median of {runs} runs, a child process each, reading the file from disk).\n\
-         Input: synthetic Graph-shaped CSDL written by `xtask/src/csdl/synthetic.rs` (thousands of unrelated entity types, actions and annotations around a Teams-administration-like namespace).\n\
+         Input: synthetic Graph-shaped CSDL written by `xtask/src/bench/synthetic_csdl.rs` (thousands of unrelated entity types, actions and annotations around a Teams-administration-like namespace).\n\
          Machine: {}.\n\n\
          | what | wall time | peak memory | vs. slice |\n|---|---|---|---|\n\
          | CSDL → OpenAPI slice (streaming quick-xml, outside schemas only indexed) | {} | {} | 1.00× |\n\
@@ -295,8 +383,8 @@ pub fn generate(root: &Path, runs: usize) -> Result<String> {
     })?;
     let load_runs = repeat(runs, || {
         let mut c = Command::new(&xtask);
-        c.args(["bench-child", "prepare"])
-            .arg(root.join(crate::defaults::SPEC))
+        c.args(["bench-child", Baseline::Prepare.name()])
+            .arg(root.join(defaults::SPEC))
             .current_dir(root)
             .stdout(std::process::Stdio::null());
         c
@@ -310,7 +398,7 @@ pub fn generate(root: &Path, runs: usize) -> Result<String> {
             let text = std::fs::read(&lib)?;
             std::fs::write(&lib, text)?;
         }
-        let mut c = Command::new(env!("CARGO"));
+        let mut c = cargo();
         c.args([
             "build",
             "--release",
@@ -355,7 +443,7 @@ fn instructions_per_call(root: &Path, calls: u64) -> Result<Option<(f64, f64)>> 
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Ok(None);
     }
-    let out = Command::new(env!("CARGO"))
+    let out = cargo()
         .args([
             "bench",
             "--no-run",
@@ -410,7 +498,7 @@ fn instructions_per_call(root: &Path, calls: u64) -> Result<Option<(f64, f64)>> 
 /// The SDK benchmarks (`benches/sdk.rs`: CPU per call, polls, bulk under
 /// throttling), run with `cargo bench`.
 pub fn sdk(root: &Path) -> Result<String> {
-    let out = Command::new(env!("CARGO"))
+    let out = cargo()
         .args([
             "bench",
             "--quiet",
@@ -445,4 +533,30 @@ pub fn sdk(root: &Path) -> Result<String> {
         machine(),
         report
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_names_are_the_command_line_values() {
+        for t in Target::value_variants() {
+            assert_eq!(t.to_possible_value().unwrap().get_name(), t.name());
+        }
+    }
+
+    #[test]
+    fn the_built_executable_is_read_from_cargos_messages() {
+        let messages = concat!(
+            "{\"reason\":\"compiler-artifact\",\"executable\":null}\n",
+            "not json\n",
+            "{\"reason\":\"compiler-artifact\",\"executable\":\"/t/release/xtask\"}\n",
+            "{\"reason\":\"build-finished\",\"success\":true}\n",
+        );
+        assert_eq!(
+            last_executable(messages.as_bytes()),
+            Some(PathBuf::from("/t/release/xtask"))
+        );
+    }
 }

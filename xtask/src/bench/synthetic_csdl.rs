@@ -1,5 +1,6 @@
-//! A synthetic, Graph-shaped CSDL document of a chosen size, for testing the
-//! slicer's speed and memory on inputs as large as the real `$metadata`.
+//! Benchmarks' input: a synthetic, Graph-shaped CSDL document of a chosen
+//! size, for testing the slicer's speed and memory on inputs as large as the
+//! real `$metadata` (`cargo xtask bench csdl`, `xtask/tests/csdl.rs`).
 //!
 //! The document has what makes Graph's large: a main `microsoft.graph`
 //! schema (alias `graph`) with thousands of entity, complex and enum types,
@@ -8,12 +9,17 @@
 //! records; several unrelated namespaces; and, between them, a small
 //! `microsoft.graph.teamsAdministration` namespace (alias
 //! `teamsAdministration`) reached from the `admin` singleton's `teams`
-//! navigation property, which [`options`] slices.
+//! navigation property, which [`options`] slices (its own rule, not
+//! `specs/source.toml`'s: the synthetic namespace is not the real one).
+//!
+//! The room: `bench/`. Uses the CSDL converter's option type only; builds
+//! text in memory and writes no files.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Boundary, CsdlSliceOptions};
+use crate::slice::Boundary;
+use crate::slice::csdl::CsdlSliceOptions;
 
 const EDM: &str = "http://docs.oasis-open.org/odata/ns/edm";
 
@@ -300,7 +306,7 @@ mod tests {
     fn has_about_the_requested_size_and_is_csdl() {
         for size in [10_000, 300_000, 1_000_000] {
             let doc = synthetic_csdl(size);
-            assert!(super::super::is_csdl(&doc));
+            assert!(crate::slice::csdl::is_csdl(&doc));
             assert!(doc.len() >= size * 9 / 10, "{} < {size}", doc.len());
             assert!(doc.len() <= size + 300 * 1024, "{} > {size}", doc.len());
         }
@@ -309,9 +315,12 @@ mod tests {
     #[test]
     fn the_small_namespace_slices() {
         let doc = synthetic_csdl(200_000);
-        let v =
-            super::super::slice_from_csdl(std::path::Path::new("synthetic.xml"), &doc, &options())
-                .unwrap();
+        let v = crate::slice::csdl::slice_from_csdl(
+            std::path::Path::new("synthetic.xml"),
+            &doc,
+            &options(),
+        )
+        .unwrap();
         let paths: Vec<&String> = v["paths"].as_object().unwrap().keys().collect();
         assert_eq!(
             paths,

@@ -1,15 +1,20 @@
-//! A synthetic, Graph-shaped full OpenAPI description of any size: our slice
-//! (paths under `/admin/teams` and what they reference) surrounded by many
-//! unrelated namespaces written the way the converter writes them, with a
-//! `microsoft.graph.user` that reaches far into the rest, and an entity
-//! discriminator mapping listing every entity. Used by the slice tests and
-//! the slice benchmark; never committed as a file.
+//! Benchmarks' input: a synthetic, Graph-shaped full OpenAPI description of
+//! any size: our slice (paths under `/admin/teams` and what they reference)
+//! surrounded by many unrelated namespaces written the way the converter
+//! writes them, with a `microsoft.graph.user` that reaches far into the
+//! rest, and an entity discriminator mapping listing every entity. Used by
+//! the slice and update tests and the slice benchmark; never committed as a
+//! file.
+//!
+//! The room: `bench/`. Uses [`crate::spec`] (YAML writing, the converter's
+//! date-time pattern); builds text in memory and writes no files.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-const DT_PATTERN: &str = "'^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])([.][0-9]{1,12})?(Z|[+-][0-9][0-9]:[0-9][0-9])$'";
+use crate::spec::idioms::DATE_TIME_PATTERN;
+use crate::spec::yaml;
 
 fn path_item(out: &mut String, ns: usize, ent: usize) {
     let t = format!("microsoft.graph.ns{ns}.thing{ent}");
@@ -97,7 +102,7 @@ fn schema(out: &mut String, ns: usize, ent: usize, entities_per_ns: usize) {
           type: object
           properties:
             createdDateTime:
-              pattern: {DT_PATTERN}
+              pattern: '{DATE_TIME_PATTERN}'
               type: string
               description: When the thing was created.
               format: date-time
@@ -167,7 +172,7 @@ pub fn synthetic_openapi(slice: &Value, target_bytes: usize) -> String {
     }
     // Our slice, spliced in: its paths, and every component except the ones
     // written above in the upstream shape (entity, user, shared pieces).
-    let own = crate::yaml::to_string(&slice["paths"]);
+    let own = yaml::to_string(&slice["paths"]);
     for line in own.lines() {
         let _ = writeln!(paths, "  {line}");
     }
@@ -193,7 +198,7 @@ pub fn synthetic_openapi(slice: &Value, target_bytes: usize) -> String {
     }
     let indent = |v: &Value| -> String {
         let mut s = String::new();
-        for line in crate::yaml::to_string(v).lines() {
+        for line in yaml::to_string(v).lines() {
             let _ = writeln!(s, "    {line}");
         }
         s
@@ -210,10 +215,10 @@ pub fn synthetic_openapi(slice: &Value, target_bytes: usize) -> String {
     // The full user type reaches into the unrelated namespaces.
     let _ = write!(
         out,
-        "    microsoft.graph.user:\n      allOf:\n        - $ref: '#/components/schemas/microsoft.graph.directoryObject'\n        - title: user\n          required:\n            - '@odata.type'\n          type: object\n          properties:\n            displayName:\n              type: string\n              nullable: true\n            things:\n              type: array\n              items:\n                $ref: '#/components/schemas/microsoft.graph.ns0.thing0'\n              x-ms-navigationProperty: true\n            '@odata.type':\n              type: string\n              default: '#microsoft.graph.user'\n      x-ms-discriminator-value: '#microsoft.graph.user'\n    microsoft.graph.directoryObject:\n      allOf:\n        - $ref: '#/components/schemas/microsoft.graph.entity'\n        - title: directoryObject\n          required:\n            - '@odata.type'\n          type: object\n          properties:\n            deletedDateTime:\n              pattern: {DT_PATTERN}\n              type: string\n              format: date-time\n              nullable: true\n            '@odata.type':\n              type: string\n              default: '#microsoft.graph.directoryObject'\n"
+        "    microsoft.graph.user:\n      allOf:\n        - $ref: '#/components/schemas/microsoft.graph.directoryObject'\n        - title: user\n          required:\n            - '@odata.type'\n          type: object\n          properties:\n            displayName:\n              type: string\n              nullable: true\n            things:\n              type: array\n              items:\n                $ref: '#/components/schemas/microsoft.graph.ns0.thing0'\n              x-ms-navigationProperty: true\n            '@odata.type':\n              type: string\n              default: '#microsoft.graph.user'\n      x-ms-discriminator-value: '#microsoft.graph.user'\n    microsoft.graph.directoryObject:\n      allOf:\n        - $ref: '#/components/schemas/microsoft.graph.entity'\n        - title: directoryObject\n          required:\n            - '@odata.type'\n          type: object\n          properties:\n            deletedDateTime:\n              pattern: '{DATE_TIME_PATTERN}'\n              type: string\n              format: date-time\n              nullable: true\n            '@odata.type':\n              type: string\n              default: '#microsoft.graph.directoryObject'\n"
     );
     out.push_str(&schemas);
-    for line in crate::yaml::to_string(&slice_schemas).lines() {
+    for line in yaml::to_string(&slice_schemas).lines() {
         let _ = writeln!(out, "    {line}");
     }
     out.push_str("  responses:\n");

@@ -1,16 +1,18 @@
-//! Open (forward-compatible) enums for every Graph enum component.
+//! Stage 3, code generation: open (forward-compatible) enums for every Graph
+//! enum component.
 //!
 //! typify's enums are closed: a member the service adds later fails the whole
 //! response. We generate these instead and hand them to typify through
 //! `with_replacement`, so every use (plain, `Option`, `Vec`) refers to them.
+//! [`module`] writes `enums.rs`; tokens only, no files.
 
 use anyhow::{Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::emit;
-use crate::names;
+use super::names;
+use super::tokens;
 
 /// The catch-all variant that carries a member this SDK does not know.
 pub const CATCH_ALL: &str = "UnknownValue";
@@ -98,7 +100,7 @@ impl EnumSpec {
                 ),
                 _ => format!("`{m}`"),
             };
-            let vdoc_attr = emit::doc(&vdoc);
+            let vdoc_attr = tokens::doc(&vdoc);
             quote! { #vdoc_attr #ident, }
         });
         let as_str_arms = self.members.iter().map(|m| {
@@ -114,9 +116,10 @@ impl EnumSpec {
             quote! { Self::#ident, }
         });
         let count = self.members.len();
-        let catch_all_doc_attr =
-            emit::doc("A member this version of the SDK does not know, with its exact wire name.");
-        let doc_attr = emit::doc(&doc);
+        let catch_all_doc_attr = tokens::doc(
+            "A member this version of the SDK does not know, with its exact wire name.",
+        );
+        let doc_attr = tokens::doc(&doc);
         quote! {
             #doc_attr
             #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1,27 +1,41 @@
-//! `cargo xtask generate`: spec (+ overlay) → normalised description →
+//! Stage 3, code generation (`cargo xtask generate`): prepared description
+//! ([`crate::spec::prepare`]: spec + overlay) → normalised description →
 //! progenitor (request plumbing, models) + our own generators (open enums,
 //! action bodies, operation table) → formatted files.
 //!
 //! Everything is produced in memory first; nothing is written unless the
 //! whole pipeline succeeded. The output depends only on the input bytes and
 //! the settings, so two runs give identical files.
+//!
+//! The room: [`normalize`] (passes for typify/progenitor), [`names`] (Rust
+//! names), [`enums`], [`bodies`] and [`operations`] (our generators),
+//! [`postprocess`] (fixes on progenitor's syntax tree), [`tokens`] (doc
+//! attribute helpers) and, here, the driver plus [`write`](fn@write)/[`check`]. Uses
+//! [`crate::spec`] only; [`write`](fn@write) is the one function that touches the
+//! output directory.
+
+pub mod bodies;
+pub mod enums;
+pub mod names;
+pub mod normalize;
+pub mod operations;
+pub mod postprocess;
+pub mod tokens;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
 use quote::quote;
 use serde_json::Value;
 
-use crate::bodies::{self, BodySpec};
-use crate::doc::{self, Loaded};
-use crate::enums::{self, EnumSpec};
-use crate::names;
-use crate::normalize;
-use crate::operations;
-use crate::overlay;
+use crate::spec::idioms::is_string_enum;
+use crate::spec::{self, Prepared};
+use crate::workspace::defaults;
+use bodies::BodySpec;
+use enums::EnumSpec;
 
 /// The marker every generated file starts with; also how `write` recognises
 /// files it owns.
@@ -38,48 +52,18 @@ pub struct Settings {
     pub inner_type: Option<String>,
 }
 
-/// The description after overlay, before normalisation, with its sources.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub spec: Loaded,
-    pub overlay: Option<Loaded>,
-    pub doc: Value,
-}
-
-impl Prepared {
-    /// A name for errors about the document as it stands after the overlay.
-    pub fn name(&self) -> String {
-        match &self.overlay {
-            Some(o) => format!("{} (after {})", self.spec.display_name(), o.display_name()),
-            None => self.spec.display_name(),
+impl Settings {
+    /// What `cargo xtask generate` uses with no arguments, for the workspace
+    /// at `root`: the committed slice, the overlay, mounted at
+    /// `crate::generated` with the runtime's pipeline as hook state.
+    pub fn for_workspace(root: &Path) -> Self {
+        Self {
+            spec: root.join(defaults::SPEC),
+            overlay: Some(root.join(defaults::OVERLAY)),
+            mount: defaults::MOUNT.to_owned(),
+            inner_type: Some(defaults::INNER_TYPE.to_owned()),
         }
     }
-}
-
-/// Loads the spec, checks it, applies the overlay and checks the result.
-pub fn prepare(spec_path: &Path, overlay_path: Option<&Path>) -> Result<Prepared> {
-    let spec = doc::load(spec_path)?;
-    let name = spec.path.display().to_string();
-    doc::check_openapi_version(&name, &spec.value)?;
-    doc::check_refs(&name, &spec.value)?;
-    let mut value = spec.value.clone();
-    let overlay = match overlay_path {
-        Some(p) => {
-            let loaded = overlay::load(p)?;
-            let oname = loaded.source.path.display().to_string();
-            overlay::apply(&oname, &loaded.overlay, &mut value)?;
-            let after = format!("{name} after applying {oname}");
-            doc::check_openapi_version(&after, &value)?;
-            doc::check_refs(&after, &value)?;
-            Some(loaded.source)
-        }
-        None => None,
-    };
-    Ok(Prepared {
-        spec,
-        overlay,
-        doc: value,
-    })
 }
 
 /// Generated files, by file name relative to the output directory.
@@ -122,7 +106,7 @@ fn parse_path(s: &str, what: &str) -> Result<TokenStream> {
 
 /// Runs the whole pipeline in memory.
 pub fn generate(settings: &Settings) -> Result<Output> {
-    let prepared = prepare(&settings.spec, settings.overlay.as_deref())?;
+    let prepared = spec::prepare(&settings.spec, settings.overlay.as_deref())?;
     generate_prepared(&prepared, settings)
 }
 
@@ -148,7 +132,7 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     let mut enum_specs = Vec::new();
     for key in &keys {
         let schema = &doc["components"]["schemas"][key];
-        if normalize::is_string_enum(schema) {
+        if is_string_enum(schema) {
             enum_specs.push(EnumSpec::from_schema(key, &type_names[key], schema)?);
         }
     }
@@ -156,40 +140,7 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     // Action bodies: analysed before normalisation (which forgets which
     // parameters were nullable) and moved to components so typify can be
     // told to use our types.
-    let mut body_specs: Vec<BodySpec> = Vec::new();
-    let paths: Vec<String> = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    for path in &paths {
-        let op_ptr = format!("/paths/{}/post", doc::pointer_segment(path));
-        let Some(op) = doc.pointer(&op_ptr) else {
-            continue;
-        };
-        let Some(spec) = bodies::analyse(&doc, path, op, &type_names) else {
-            continue;
-        };
-        if doc["components"]["schemas"].get(&spec.component).is_some() {
-            bail!(
-                "{name}: cannot move the body of `{}` to component `{}`: a schema with that name exists",
-                spec.operation_id,
-                spec.component
-            );
-        }
-        let schema_ptr = format!("{op_ptr}/requestBody/content/application~1json/schema");
-        let schema = doc
-            .pointer_mut(&schema_ptr)
-            .map(|s| {
-                std::mem::replace(
-                    s,
-                    serde_json::json!({"$ref": format!("#/components/schemas/{}", spec.component)}),
-                )
-            })
-            .expect("analysed above");
-        doc["components"]["schemas"][&spec.component] = schema;
-        body_specs.push(spec);
-    }
+    let body_specs = bodies::hoist(&name, &mut doc, &type_names)?;
 
     normalize::run(&mut doc);
 
@@ -236,9 +187,9 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     let head = header(prepared);
     let mut files = BTreeMap::new();
     let mut client_file = parse_file(client_tokens, "client")?;
-    crate::patch::default_extra_in_builders(&mut client_file);
-    crate::patch::drop_api_version_header(&mut client_file);
-    crate::patch::move_headers_into_empty_responses(&mut client_file);
+    postprocess::default_extra_in_builders(&mut client_file);
+    postprocess::drop_api_version_header(&mut client_file);
+    postprocess::move_headers_into_empty_responses(&mut client_file);
     files.insert("client.rs".to_owned(), render(&head, &client_file));
     files.insert(
         "enums.rs".to_owned(),
@@ -297,7 +248,7 @@ fn mod_rs(
         enums.len(),
         bodies.len(),
     );
-    let doc_attr = crate::emit::inner_doc(&doc);
+    let doc_attr = tokens::inner_doc(&doc);
     quote! {
         #doc_attr
 

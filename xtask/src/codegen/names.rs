@@ -1,5 +1,6 @@
-//! Rust names for Graph things: the rules typify uses (so we can address its
-//! types) and our shorter names for component schemas.
+//! Stage 3, code generation: Rust names for Graph things: the rules typify
+//! uses (so we can address its types) and our shorter names for component
+//! schemas. Pure string functions; depends on nothing else in the crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 

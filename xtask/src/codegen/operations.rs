@@ -1,13 +1,18 @@
-//! The operation table: one row per operation with what the hand-written
-//! runtime needs to know and progenitor does not tell it (`OperationInfo`
-//! carries only the id): is it a long-running action, may it be retried
-//! after a transport error, does it page.
+//! Stage 3, code generation: the operation table, one row per operation
+//! with what the hand-written runtime needs to know and progenitor does not
+//! tell it (`OperationInfo` carries only the id): is it a long-running
+//! action, may it be retried after a transport error, does it page.
+//!
+//! [`rows`] reads the normalised description
+//! (with [`crate::spec::METHODS`]); [`module`] writes `operations.rs`.
+//! Tokens only, no files.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::names;
+use super::names;
+use crate::spec::METHODS;
 
 #[derive(Debug, Clone)]
 pub struct OperationRow {
@@ -19,10 +24,6 @@ pub struct OperationRow {
     pub pageable: bool,
     pub summary: Option<String>,
 }
-
-pub const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Rows for every operation, in document order.
 pub fn rows(doc: &Value) -> Vec<OperationRow> {

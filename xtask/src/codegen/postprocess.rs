@@ -1,5 +1,10 @@
-//! Corrections to progenitor's output that are easier on the syntax tree
-//! than in the input description.
+//! Stage 3, code generation: corrections to progenitor's output that are
+//! easier on the syntax tree than in the input description (not to be
+//! confused with typify's `TypePatch`, which renames types before
+//! generation; see `codegen::generate_prepared`).
+//!
+//! Each function rewrites the parsed `client.rs` in place and says why;
+//! nothing else in the crate is used, and no files are touched.
 
 use syn::visit_mut::VisitMut;
 

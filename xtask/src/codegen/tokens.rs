@@ -1,4 +1,6 @@
-//! Small helpers shared by the code emitters.
+//! Stage 3, code generation: token helpers shared by our generators (enums,
+//! bodies, the `mod.rs` header): doc attributes from text. Tokens only;
+//! depends on nothing else in the crate.
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -1,4 +1,6 @@
-//! Reading a huge OpenAPI document without parsing all of it.
+//! Stage 2, slicing: reading a huge OpenAPI document without parsing all of
+//! it. Works on text in memory (the caller reads the file); uses
+//! [`crate::spec`] to tell JSON from YAML and to parse what it cannot index.
 //!
 //! Graph's published description is tens of MB with tens of thousands of
 //! paths; a slice needs a few dozen of them. Parsing the whole YAML into a
@@ -465,11 +467,11 @@ pub fn open<'a>(path: &Path, text: &'a str) -> Result<Box<dyn Document + 'a>> {
     if text.trim().is_empty() {
         bail!("{name}: the file is empty");
     }
-    if crate::doc::looks_like_json(text) {
+    if crate::spec::looks_like_json(text) {
         return Ok(Box::new(JsonText::index(&name, text)?));
     }
     match YamlText::index(&name, text) {
         Some(index) => Ok(Box::new(index)),
-        None => Ok(Box::new(Tree(crate::doc::parse(path, text.as_bytes())?))),
+        None => Ok(Box::new(Tree(crate::spec::parse(path, text.as_bytes())?))),
     }
 }

@@ -1,7 +1,17 @@
-//! `cargo xtask slice`: cut the part of Graph's published description we
-//! generate from: the paths under the slice rule's prefixes, and the
-//! transitive closure of everything they reference, nothing else, in the
-//! upstream document's order and shape.
+//! Stage 2, slicing (`cargo xtask slice`): cut the part of Graph's published
+//! description we generate from: the paths under the slice rule's prefixes,
+//! and the transitive closure of everything they reference, nothing else, in
+//! the upstream document's order and shape.
+//!
+//! The room: [`rule`] (the rule and its record, `specs/source.toml`),
+//! [`index`] (random access to a large OpenAPI document without parsing it
+//! whole), [`csdl`] (CSDL `$metadata` → OpenAPI in the converter's shapes)
+//! and, here, the cut itself. Uses [`crate::spec`] for loading, checks and
+//! YAML output; reads the input file; writes nothing (callers do).
+
+pub mod csdl;
+pub mod index;
+pub mod rule;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -9,86 +19,10 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 
-use crate::doc;
-use crate::index::{COMPONENT_KINDS, Document};
-
-/// How a type outside the sliced namespace is treated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Boundary {
-    /// Copied as published (and followed).
-    Keep,
-    /// Cut to `id` and `'@odata.type'` (not followed).
-    Stub,
-}
-
-/// What to keep.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SliceRule {
-    /// The namespace the slice is about (used when cutting from CSDL).
-    pub namespace: String,
-    pub prefixes: Vec<String>,
-    pub exclude: Vec<String>,
-    /// Component schema name → rule. Schemas not listed are followed.
-    pub boundary: BTreeMap<String, Boundary>,
-}
-
-impl SliceRule {
-    /// Reads the rule from `specs/source.toml`.
-    pub fn from_record(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let record: toml::Table =
-            toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        let list = |t: &toml::Table, k: &str| -> Vec<String> {
-            t.get(k)
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let slice = record
-            .get("slice")
-            .and_then(|s| s.as_table())
-            .ok_or_else(|| anyhow!("{}: no [slice] table", path.display()))?;
-        let mut boundary = BTreeMap::new();
-        if let Some(b) = record.get("boundary").and_then(|b| b.as_table()) {
-            for (k, v) in b {
-                let rule = match v.as_str() {
-                    Some("keep") => Boundary::Keep,
-                    Some("stub") => Boundary::Stub,
-                    other => bail!(
-                        "{}: [boundary] {k} = {other:?}: expected \"keep\" or \"stub\"",
-                        path.display()
-                    ),
-                };
-                boundary.insert(k.clone(), rule);
-            }
-        }
-        Ok(Self {
-            namespace: slice
-                .get("namespace")
-                .and_then(|v| v.as_str())
-                .unwrap_or("microsoft.graph.teamsAdministration")
-                .to_owned(),
-            prefixes: list(slice, "prefixes"),
-            exclude: list(slice, "exclude"),
-            boundary,
-        })
-    }
-
-    /// Whether a path belongs to the slice.
-    pub fn keeps(&self, path: &str) -> bool {
-        let under = |p: &str, prefix: &str| {
-            let prefix = prefix.trim_end_matches('/');
-            p == prefix || p.starts_with(&format!("{prefix}/"))
-        };
-        self.prefixes.iter().any(|pre| under(path, pre))
-            && !self.exclude.iter().any(|ex| path.starts_with(ex.as_str()))
-    }
-}
+use crate::spec;
+use csdl::CsdlSliceOptions;
+use index::{COMPONENT_KINDS, Document};
+pub use rule::{Boundary, Provenance, SliceRule, record};
 
 /// A stub for a boundary type: an entity keeps its base, everything else
 /// becomes a plain object; only `'@odata.type'` is declared.
@@ -113,19 +47,6 @@ fn stub(name: &str, original: &Value) -> Value {
             "x-ms-discriminator-value": format!("#{name}"),
         }),
         None => own,
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get("$ref") {
-                out.push(r.clone());
-            }
-            m.values().for_each(|c| collect_refs(c, out));
-        }
-        Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
-        _ => {}
     }
 }
 
@@ -165,7 +86,7 @@ pub fn slice(name: &str, source: &dyn Document, rule: &SliceRule) -> Result<Valu
     let mut where_from: BTreeMap<String, String> = BTreeMap::new();
     for (p, item) in &paths {
         let before = refs.len();
-        collect_refs(item, &mut refs);
+        refs.extend(spec::refs(item).into_iter().map(|(_, r)| r));
         for r in &refs[before..] {
             where_from
                 .entry(r.clone())
@@ -205,9 +126,7 @@ pub fn slice(name: &str, source: &dyn Document, rule: &SliceRule) -> Result<Valu
             ("schemas", Some(Boundary::Stub)) => stub(&comp, &value),
             _ => value,
         };
-        let mut inner = Vec::new();
-        collect_refs(&value, &mut inner);
-        for r in inner {
+        for (_, r) in spec::refs(&value) {
             where_from
                 .entry(r.clone())
                 .or_insert_with(|| format!("components.{kind}.{comp}"));
@@ -226,7 +145,7 @@ pub fn slice(name: &str, source: &dyn Document, rule: &SliceRule) -> Result<Valu
             mapping.retain(|_, target| {
                 target
                     .as_str()
-                    .and_then(doc::schema_ref_name)
+                    .and_then(spec::schema_ref_name)
                     .is_some_and(|n| seen.contains(&("schemas".to_owned(), n.to_owned())))
             });
         }
@@ -291,70 +210,8 @@ pub fn slice(name: &str, source: &dyn Document, rule: &SliceRule) -> Result<Valu
         }
     }
     let out = Value::Object(out);
-    doc::check_refs(&format!("slice of {name}"), &out)?;
+    spec::check_refs(&format!("slice of {name}"), &out)?;
     Ok(out)
-}
-
-/// Provenance written next to the slice (`specs/source.toml`).
-#[derive(Clone, Debug, Default)]
-pub struct Provenance {
-    pub slice_file: String,
-    pub slice_sha256: String,
-    pub source_file: String,
-    pub source_sha256: String,
-    pub repository: Option<String>,
-    pub upstream_path: Option<String>,
-    pub commit: Option<String>,
-    pub kind: String,
-}
-
-fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-fn toml_list(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
-    format!("[{}]", inner.join(", "))
-}
-
-/// The text of `source.toml` for a slice cut by `cargo xtask slice`.
-pub fn record(rule: &SliceRule, p: &Provenance) -> String {
-    let mut out = String::new();
-    out.push_str("# Provenance of the spec slice, read and checked by the xtask tests.\n");
-    out.push_str("# Written by `cargo xtask slice`; the slice rule and boundary are read back from here.\n\n");
-    out.push_str("[slice]\n");
-    out.push_str(&format!("file = {}\n", toml_str(&p.slice_file)));
-    out.push_str(&format!("sha256 = {}\n", toml_str(&p.slice_sha256)));
-    out.push_str("# The namespace sliced (what a CSDL input is cut to).\n");
-    out.push_str(&format!("namespace = {}\n", toml_str(&rule.namespace)));
-    out.push_str("# Paths kept: these prefixes and everything below them ...\n");
-    out.push_str(&format!("prefixes = {}\n", toml_list(&rule.prefixes)));
-    out.push_str("# ... except below these, which belong to other Graph APIs reached through a\n# non-contained navigation property.\n");
-    out.push_str(&format!("exclude = {}\n\n", toml_list(&rule.exclude)));
-    out.push_str("# Types outside microsoft.graph.teamsAdministration that the slice reaches.\n");
-    out.push_str("# \"keep\": copied as published. \"stub\": cut to `id` and `@odata.type` (the\n# generated model keeps every other field in its `extra` map).\n");
-    out.push_str("[boundary]\n");
-    for (k, v) in &rule.boundary {
-        let v = match v {
-            Boundary::Keep => "keep",
-            Boundary::Stub => "stub",
-        };
-        out.push_str(&format!("{} = {}\n", toml_str(k), toml_str(v)));
-    }
-    out.push_str("\n[source]\n");
-    out.push_str(&format!("kind = {}\n", toml_str(&p.kind)));
-    out.push_str(&format!("file = {}\n", toml_str(&p.source_file)));
-    out.push_str(&format!("sha256 = {}\n", toml_str(&p.source_sha256)));
-    if let Some(r) = &p.repository {
-        out.push_str(&format!("repository = {}\n", toml_str(r)));
-    }
-    if let Some(r) = &p.upstream_path {
-        out.push_str(&format!("path = {}\n", toml_str(r)));
-    }
-    if let Some(r) = &p.commit {
-        out.push_str(&format!("commit = {}\n", toml_str(r)));
-    }
-    out
 }
 
 /// A slice cut from a file, with its provenance.
@@ -379,24 +236,9 @@ pub const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta/";
 
 /// Converts a CSDL document with the slice rule, into the converter's shape.
 fn from_csdl(from: &Path, bytes: &[u8], rule: &SliceRule, origin: &Origin) -> Result<Value> {
-    use crate::csdl::{self, CsdlSliceOptions};
-    let root = match rule.prefixes.as_slice() {
-        [root] => root.clone(),
-        other => bail!(
-            "{}: a CSDL input is cut from one root path; the rule has {other:?}",
-            from.display()
-        ),
-    };
-    let options = CsdlSliceOptions {
-        namespace: rule.namespace.clone(),
-        root,
-        server_url: origin
-            .server_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
-        exclude_below: rule.exclude.clone(),
-        boundary: rule.boundary.clone(),
-    };
+    let server_url = origin.server_url.as_deref().unwrap_or(DEFAULT_SERVER);
+    let options = CsdlSliceOptions::from_rule(rule, server_url)
+        .map_err(|e| anyhow!("{}: {e}", from.display()))?;
     csdl::slice_from_csdl(from, bytes, &options)
 }
 
@@ -406,27 +248,27 @@ fn from_csdl(from: &Path, bytes: &[u8], rule: &SliceRule, origin: &Origin) -> Re
 pub fn cut(from: &Path, rule: &SliceRule, origin: &Origin, slice_file: &str) -> Result<Cut> {
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
     let name = from.display().to_string();
-    let (doc, kind) = if crate::csdl::is_csdl(&bytes) {
+    let (doc, kind) = if csdl::is_csdl(&bytes) {
         let converted = from_csdl(from, &bytes, rule, origin)?;
         (
-            slice(&name, &crate::index::Tree(converted), rule)?,
+            slice(&name, &index::Tree(converted), rule)?,
             "upstream-csdl",
         )
     } else {
         let text =
             std::str::from_utf8(&bytes).map_err(|e| anyhow!("{name}: not UTF-8 text ({e})"))?;
-        let source = crate::index::open(from, text)?;
+        let source = index::open(from, text)?;
         (slice(&name, source.as_ref(), rule)?, "upstream-openapi")
     };
-    let out = crate::yaml::to_string(&doc);
+    let out = spec::yaml::to_string(&doc);
     let provenance = Provenance {
         slice_file: slice_file.to_owned(),
-        slice_sha256: doc::sha256_hex(out.as_bytes()),
+        slice_sha256: spec::sha256_hex(out.as_bytes()),
         source_file: from
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or(name),
-        source_sha256: doc::sha256_hex(&bytes),
+        source_sha256: spec::sha256_hex(&bytes),
         repository: origin.repository.clone(),
         upstream_path: origin.upstream_path.clone(),
         commit: origin.commit.clone(),

@@ -1,11 +1,28 @@
-//! Loading documents (OpenAPI slices, overlays) from YAML or JSON, and the
-//! structural checks every later stage relies on.
+//! Stage 1, the description: loading OpenAPI slices and overlays from YAML
+//! or JSON, the structural checks every later stage relies on, applying the
+//! overlay ([`prepare`]), and reading the converter's OData idioms
+//! ([`idioms`]).
+//!
+//! Everything downstream (slice, codegen, diff, update) starts from here;
+//! this room depends on nothing else in the crate but [`crate::workspace`]
+//! (for the default overlay) and never writes files.
+
+pub mod idioms;
+pub mod overlay;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+pub use overlay::{OverlayDefault, resolve_overlay};
+
+/// The HTTP methods a path item may hold, in the order OpenAPI lists them.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// A document read from disk: its parsed tree plus what the generated header
 /// and the provenance records need to say about it.
@@ -108,8 +125,10 @@ pub fn check_openapi_version(name: &str, doc: &Value) -> Result<()> {
     }
 }
 
-/// Every local `$ref` in the document, as (JSON Pointer of the `$ref` holder,
-/// reference string).
+/// Every `$ref` in the tree, in document order, as (JSON Pointer of the
+/// `$ref` holder, reference string). The crate's one `$ref` walker: the
+/// dangling-reference check, the slicer's closure and the CSDL emitter's
+/// component closure all use it.
 pub fn refs(doc: &Value) -> Vec<(String, String)> {
     fn walk(v: &Value, here: &mut String, out: &mut Vec<(String, String)>) {
         match v {
@@ -166,4 +185,48 @@ pub fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
 /// The component name a `#/components/schemas/<name>` reference points at.
 pub fn schema_ref_name(reference: &str) -> Option<&str> {
     reference.strip_prefix("#/components/schemas/")
+}
+
+/// The description after overlay, before normalisation, with its sources.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub spec: Loaded,
+    pub overlay: Option<Loaded>,
+    pub doc: Value,
+}
+
+impl Prepared {
+    /// A name for errors about the document as it stands after the overlay.
+    pub fn name(&self) -> String {
+        match &self.overlay {
+            Some(o) => format!("{} (after {})", self.spec.display_name(), o.display_name()),
+            None => self.spec.display_name(),
+        }
+    }
+}
+
+/// Loads the spec, checks it, applies the overlay and checks the result.
+pub fn prepare(spec_path: &Path, overlay_path: Option<&Path>) -> Result<Prepared> {
+    let spec = load(spec_path)?;
+    let name = spec.path.display().to_string();
+    check_openapi_version(&name, &spec.value)?;
+    check_refs(&name, &spec.value)?;
+    let mut value = spec.value.clone();
+    let overlay = match overlay_path {
+        Some(p) => {
+            let loaded = overlay::load(p)?;
+            let oname = loaded.source.path.display().to_string();
+            overlay::apply(&oname, &loaded.overlay, &mut value)?;
+            let after = format!("{name} after applying {oname}");
+            check_openapi_version(&after, &value)?;
+            check_refs(&after, &value)?;
+            Some(loaded.source)
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        spec,
+        overlay,
+        doc: value,
+    })
 }

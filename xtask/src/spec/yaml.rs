@@ -1,7 +1,9 @@
-//! Writes YAML in the style Graph's description uses (block style, two-space
-//! indents, sequences indented under their key), so a slice reads like the
-//! upstream document and diffs stay small. Structure is ours; how each
-//! scalar is quoted is left to the YAML library, which knows the rules.
+//! Stage 1, the description: writes YAML in the style Graph's description
+//! uses (block style, two-space indents, sequences indented under their
+//! key), so a slice reads like the upstream document and diffs stay small.
+//! Structure is ours; how each scalar is quoted is left to the YAML library,
+//! which knows the rules. Used for slices (and the synthetic benchmark
+//! input); text only, depends on nothing else in the crate.
 
 use serde_json::Value;
 

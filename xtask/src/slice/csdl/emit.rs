@@ -1,6 +1,7 @@
-//! The OpenAPI document, in the shapes Microsoft's CSDL→OpenAPI converter
-//! (Microsoft.OpenApi.OData with Graph's settings) writes, restricted to the
-//! paths under the slice root and the components they reach.
+//! Stage 2, slicing (CSDL): the OpenAPI document, in the shapes Microsoft's
+//! CSDL→OpenAPI converter (Microsoft.OpenApi.OData with Graph's settings)
+//! writes, restricted to the paths under the slice root and the components
+//! they reach.
 //!
 //! Paths follow the converter's path provider: a collection-valued
 //! navigation property gives the collection, `/$count` and the keyed item;
@@ -11,6 +12,9 @@
 //! single-valued property). Keys are written as segments with the entity
 //! type name before the key (`{numberAssignment-id}`), operations with their
 //! namespace, string and enum function parameters in quotes.
+//!
+//! Works on the resolved [`Model`] only; uses [`crate::spec`] for `$ref`s
+//! and the date-time pattern. Builds JSON in memory.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -23,9 +27,8 @@ use super::model::{
     TypeDef, TypeRef,
 };
 use super::{Boundary, order};
+use crate::spec::idioms::DATE_TIME_PATTERN;
 
-/// `Edm.DateTimeOffset`, as in the published slice.
-pub(crate) const DATE_TIME_PATTERN: &str = "^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])([.][0-9]{1,12})?(Z|[+-][0-9][0-9]:[0-9][0-9])$";
 const DATE_PATTERN: &str = "^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$";
 const TIME_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,12})?$";
 const DURATION_PATTERN: &str = "^-?P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+([.][0-9]+)?S)?)?$";
@@ -1288,8 +1291,7 @@ impl Emitter<'_, '_> {
     // ----- components -----
 
     fn components(&self, paths: &Map<String, Value>) -> Result<(Value, Value, Value)> {
-        let mut refs = Vec::new();
-        collect_refs(&Value::Object(paths.clone()), &mut refs);
+        let refs = ref_targets(&Value::Object(paths.clone()));
 
         let mut responses: HashMap<String, Value> = HashMap::new();
         let mut parameters: HashSet<String> = HashSet::new();
@@ -1305,13 +1307,13 @@ impl Emitter<'_, '_> {
             let mut produced = Vec::new();
             if let Some(name) = r.strip_prefix(RESPONSES) {
                 let v = response(name);
-                collect_refs(&v, &mut produced);
+                produced.extend(ref_targets(&v));
                 responses.insert(name.to_owned(), v);
             } else if let Some(name) = r.strip_prefix("#/components/parameters/") {
                 parameters.insert(name.to_owned());
             } else if let Some(name) = r.strip_prefix(SCHEMAS) {
                 let v = self.schema(name, &mut bases)?;
-                collect_refs(&v, &mut produced);
+                produced.extend(ref_targets(&v));
                 if let Some(derived) = self.derived.get(name) {
                     produced.extend(derived.iter().map(|d| format!("{SCHEMAS}{d}")));
                 }
@@ -1642,23 +1644,9 @@ fn key_parameter(name: &str, description: &str, schema: &Value, type_name: &str)
     })
 }
 
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get("$ref") {
-                out.push(r.clone());
-            }
-            for (k, child) in m {
-                // Discriminator mappings name schemas too, but only ones
-                // already in the slice.
-                if k != "discriminator" {
-                    collect_refs(child, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
-        _ => {}
-    }
+/// The reference strings of every `$ref` in `v`, in document order.
+fn ref_targets(v: &Value) -> Vec<String> {
+    crate::spec::refs(v).into_iter().map(|(_, r)| r).collect()
 }
 
 fn response(name: &str) -> Value {

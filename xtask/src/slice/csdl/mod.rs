@@ -1,4 +1,4 @@
-//! Microsoft Graph CSDL (`$metadata` XML) → OpenAPI slice.
+//! Stage 2, slicing: Microsoft Graph CSDL (`$metadata` XML) → OpenAPI slice.
 //!
 //! [`slice_from_csdl`] reads a whole Graph `$metadata` document (or any
 //! document holding the schemas the slice needs, down to a bare `<Schema>`)
@@ -40,18 +40,25 @@
 //! custom headers, permissions), type-cast paths, complex-property paths,
 //! alternate keys, composable functions, optional function parameters and
 //! the hash suffix of overloaded functions' operationIds.
+//!
+//! The room: `slice/csdl/`, inside stage 2. `parse` reads the XML, `model`
+//! resolves names and types, `order` sorts paths, `emit` writes OpenAPI.
+//! Depends on the slice rule ([`crate::slice::rule`], for [`Boundary`] and
+//! [`CsdlSliceOptions::from_rule`]) and on [`crate::spec`]; reads only the
+//! bytes it is given.
 
 mod emit;
 mod model;
 mod order;
 mod parse;
-pub mod synthetic;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Result, bail};
 use serde_json::Value;
+
+use crate::slice::rule::{Boundary, SliceRule};
 
 /// What to cut out of the CSDL, and where the service is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,32 +81,23 @@ pub struct CsdlSliceOptions {
     pub boundary: BTreeMap<String, Boundary>,
 }
 
-/// How a type outside the sliced namespace is written: the slice rule's
-/// own [`Boundary`](crate::slice::Boundary) (`Keep` copies and follows it,
-/// `Stub` cuts it to `id` and `'@odata.type'`).
-pub use crate::slice::Boundary;
-
 impl CsdlSliceOptions {
-    /// The rule `specs/source.toml` records for the Teams administration
-    /// slice, with the given server (`https://graph.microsoft.com/beta/` or
-    /// `…/v1.0/`).
-    pub fn teams_administration(server_url: &str) -> Self {
-        Self {
-            namespace: "microsoft.graph.teamsAdministration".into(),
-            root: "/admin/teams".into(),
-            server_url: server_url.into(),
-            exclude_below: vec![
-                "/admin/teams/userConfigurations/{teamsUserConfiguration-id}/user/".into(),
-            ],
-            boundary: BTreeMap::from([
-                ("microsoft.graph.entity".into(), Boundary::Keep),
-                (
-                    "microsoft.graph.longRunningOperationStatus".into(),
-                    Boundary::Keep,
-                ),
-                ("microsoft.graph.user".into(), Boundary::Stub),
-            ]),
-        }
+    /// The options a slice rule (`specs/source.toml`) gives a CSDL input:
+    /// its one path prefix is the root, its exclusions and boundary apply
+    /// as they do to an OpenAPI input, and `server_url` is the service the
+    /// slice describes (`https://graph.microsoft.com/beta/` or `…/v1.0/`).
+    pub fn from_rule(rule: &SliceRule, server_url: &str) -> Result<Self> {
+        let root = match rule.prefixes.as_slice() {
+            [root] => root.clone(),
+            other => bail!("a CSDL input is cut from one root path; the rule has {other:?}"),
+        };
+        Ok(Self {
+            namespace: rule.namespace.clone(),
+            root,
+            server_url: server_url.to_owned(),
+            exclude_below: rule.exclude.clone(),
+            boundary: rule.boundary.clone(),
+        })
     }
 
     fn check(&self) -> Result<()> {
@@ -247,8 +245,13 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        let mut o = CsdlSliceOptions::teams_administration("https://example/");
-        o.root = "/admin".into();
+        let o = CsdlSliceOptions {
+            namespace: "microsoft.graph.teamsAdministration".into(),
+            root: "/admin".into(),
+            server_url: "https://example/".into(),
+            exclude_below: Vec::new(),
+            boundary: BTreeMap::new(),
+        };
         let e = slice_from_csdl(Path::new("x.xml"), b"<x/>", &o).unwrap_err();
         assert!(
             e.to_string()

@@ -1,10 +1,14 @@
-//! What the slicer keeps of a CSDL document, and how names in it resolve.
+//! Stage 2, slicing (CSDL): what the slicer keeps of a CSDL document, and
+//! how names in it resolve.
 //!
 //! `parse` fills a [`Parsed`] in one streaming pass: the target namespace in
 //! full, everything else as an index of byte offsets. [`Model`] resolves
 //! aliases and loads the few elements of other namespaces the slice needs
 //! (the boundary types, the root singleton's type, annotations that target
 //! the slice) by parsing them again at their offsets.
+//!
+//! Reads only the bytes of the document it is given; uses the options and
+//! [`Boundary`] of the CSDL room.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};

@@ -1,4 +1,5 @@
-//! The order the converter sorts paths in.
+//! Stage 2, slicing (CSDL): the order the converter sorts paths in. A pure
+//! comparison; depends on nothing else.
 //!
 //! Microsoft.OpenApi.OData sorts its OData paths with `string.CompareTo` on
 //! each path's name rendered with default settings, where a key segment is

@@ -1,4 +1,6 @@
-//! One streaming pass over a CSDL document with quick-xml's pull reader.
+//! Stage 2, slicing (CSDL): one streaming pass over a CSDL document with
+//! quick-xml's pull reader. Fills the CSDL room's model types; reads only
+//! the bytes it is given.
 //!
 //! The target namespace's `<Schema>` is read in full. Every other schema is
 //! only indexed: the name, kind and byte offset of each type, the binding
