@@ -16,6 +16,7 @@
 //! builds with cargo.
 
 pub mod baseline;
+pub mod build;
 pub mod synthetic_csdl;
 pub mod synthetic_openapi;
 
@@ -46,6 +47,8 @@ pub enum Target {
     Generate,
     /// The SDK's own benchmarks (`benches/sdk.rs`).
     Sdk,
+    /// A clean build of a program using the SDK, against graph-rs-sdk.
+    Build,
 }
 
 impl Target {
@@ -56,6 +59,7 @@ impl Target {
             Target::Csdl => "csdl",
             Target::Generate => "generate",
             Target::Sdk => "sdk",
+            Target::Build => "build",
         }
     }
 }
@@ -68,6 +72,7 @@ pub fn run(root: &Path, target: Target, size_mb: usize, runs: usize) -> Result<S
         Target::Csdl => csdl(root, size_mb, runs),
         Target::Generate => generate(root, runs),
         Target::Sdk => sdk(root),
+        Target::Build => build::build(root, runs),
     }
 }
 
