@@ -1,6 +1,6 @@
 //! Request handling: faults, authentication, dispatch and the endpoints.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
@@ -12,14 +12,17 @@ use serde_json::{Map, Value, json};
 
 use super::RecordedRequest;
 use super::config::EmulatorConfig;
+use super::config::SeedUser;
 use super::faults::{Faults, ThrottleAnswer, duration_header};
 use super::query::{self, EntitySet, QueryOptions};
 use super::response::{
     ApiError, ApiResult, Ctx, JSON, bytes_response, empty_response, json_response, to_json,
     with_context,
 };
-use super::routes::{NumberAction, Route, route, split_path};
-use super::schema::{NUMBERS, OPERATIONS, POLICY_DETAILS, USER_ASSIGNMENTS, USER_CONFIGURATIONS};
+use super::routes::{NumberAction, Route, counter_key, route, split_path};
+use super::schema::{
+    NUMBERS, OPERATIONS, POLICY_DETAILS, USER_ASSIGNMENTS, USER_CONFIGURATIONS, USERS,
+};
 use super::server::ConnControl;
 use super::state::{
     Action, OperationRecord, State, TENANT_ID, b64, normalize_number, number_json, timestamp,
@@ -39,12 +42,89 @@ pub(crate) struct Shared {
     pub faults: Faults,
     /// token → expired
     pub tokens: Mutex<HashMap<String, bool>>,
+    /// The token accepted from the start (valid again after a reset).
+    pub token: String,
     pub log: Mutex<Vec<RecordedRequest>>,
     pub foreign_log: Mutex<Vec<RecordedRequest>>,
+    /// `METHOD /version/template` → status (or `reset`) → count.
+    pub requests: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
     /// `http://127.0.0.1:<port>` of the main host.
     pub origin: String,
     /// `http://127.0.0.1:<port>` of the foreign host.
     pub foreign_origin: String,
+    /// Port of the foreign host.
+    pub foreign_port: u16,
+    /// Bound to `0.0.0.0`/`::`: URLs follow the request's `Host`.
+    pub unspecified: bool,
+}
+
+impl Shared {
+    fn count(&self, key: String, status: &str) {
+        *lock(&self.requests)
+            .entry(key)
+            .or_default()
+            .entry(status.to_owned())
+            .or_default() += 1;
+    }
+
+    /// State back to the seed, counters and logs cleared, only the initial
+    /// token accepted. Fault knobs are left as they are.
+    pub(crate) fn reset(&self) {
+        *lock(&self.state) = State::new(&self.config);
+        lock(&self.requests).clear();
+        lock(&self.log).clear();
+        lock(&self.foreign_log).clear();
+        *lock(&self.tokens) = HashMap::from([(self.token.clone(), false)]);
+    }
+
+    /// The knobs as they are at start: everything off, the configured timing.
+    pub(crate) fn baseline_faults(&self) -> super::FaultSettings {
+        let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        super::FaultSettings {
+            operation_duration_ms: millis(self.config.operation_duration),
+            operation_retry_after_ms: self.config.operation_retry_after.map(millis),
+            ..super::FaultSettings::default()
+        }
+    }
+
+    /// The origins to write into URLs for a request with these headers.
+    fn origins(&self, request: &Request) -> Origins {
+        if self.unspecified {
+            let host = request
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .or_else(|| request.uri().authority().map(|a| a.to_string()));
+            if let Some(host) = host.filter(|h| !h.is_empty()) {
+                return Origins {
+                    main: format!("http://{host}"),
+                    foreign: format!("http://{}:{}", hostname(&host), self.foreign_port),
+                };
+            }
+        }
+        Origins {
+            main: self.origin.clone(),
+            foreign: self.foreign_origin.clone(),
+        }
+    }
+}
+
+/// `name:port` / `[::1]:port` / `name` → the name part.
+fn hostname(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |end| &host[..=end]);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// `http://host:port` of the main and the foreign host, as the client sees them.
+struct Origins {
+    main: String,
+    foreign: String,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,17 +175,23 @@ async fn reset(control: Option<&ConnControl>, ctx: &Ctx) -> Response {
     }
 }
 
-/// The main host.
+/// The main host: the control API under `/_emulator/` (no faults, not
+/// logged, not counted), Graph everywhere else.
 pub(crate) async fn main_handler(
     AxumState(shared): AxumState<Arc<Shared>>,
     request: Request,
 ) -> Response {
+    if super::control::is_control(request.uri().path()) {
+        return super::control::handle(&shared, request).await;
+    }
     let control = request.extensions().get::<ConnControl>().cloned();
     let recorded = record(&request);
+    let key = counter_key(&recorded.method, &recorded.path);
     let ctx = Ctx::new(recorded.client_request_id.clone());
     lock(&shared.log).push(recorded);
 
     if shared.faults.take_reset() {
+        shared.count(key, "reset");
         return reset(control.as_ref(), &ctx).await;
     }
     if let Some(delay) = shared.faults.take_slow() {
@@ -113,9 +199,13 @@ pub(crate) async fn main_handler(
     }
     let response = match handle(&shared, request).await {
         Ok(Reply::Respond(response)) => response,
-        Ok(Reply::Reset) => return reset(control.as_ref(), &ctx).await,
+        Ok(Reply::Reset) => {
+            shared.count(key, "reset");
+            return reset(control.as_ref(), &ctx).await;
+        }
         Err(error) => error.into_response(&ctx),
     };
+    shared.count(key, response.status().as_str());
     ctx.finish(response)
 }
 
@@ -181,6 +271,7 @@ async fn handle(shared: &Shared, request: Request) -> ApiResult<Reply> {
         return Err(ApiError::throttled(status, retry_after));
     }
     authenticate(shared, request.headers())?;
+    let origins = shared.origins(&request);
     let method = request.method().clone();
     let uri = request.uri().clone();
     let (version, segments) = split_path(uri.path())?;
@@ -197,10 +288,11 @@ async fn handle(shared: &Shared, request: Request) -> ApiResult<Reply> {
             format!("The HTTP method '{method}' is not allowed on this resource; use {allowed}."),
         ));
     }
-    let base = format!("{}/{version}", shared.origin);
+    let base = format!("{}/{version}", origins.main);
     let call = Call {
         shared,
         base: &base,
+        origins: &origins,
         version: &version,
         query: uri.query(),
     };
@@ -221,6 +313,7 @@ async fn handle(shared: &Shared, request: Request) -> ApiResult<Reply> {
 struct Call<'a> {
     shared: &'a Shared,
     base: &'a str,
+    origins: &'a Origins,
     version: &'a str,
     query: Option<&'a str>,
 }
@@ -362,23 +455,28 @@ impl Call<'_> {
                 )?
             }
             Route::UserConfigurationUser(id) => {
-                self.options()?
-                    .only(&["select"])
-                    .map_err(ApiError::bad_request)?;
-                let exists = lock(&self.shared.state).users.iter().any(|u| u.id == id);
-                if !exists {
-                    return Err(ApiError::not_found(format!(
-                        "No Teams user configuration has the id '{id}'."
-                    )));
-                }
-                json_response(
-                    StatusCode::OK,
-                    &with_context(
-                        self.base,
-                        "users/$entity",
-                        json!({ "@odata.type": "#microsoft.graph.user", "id": id }),
-                    ),
-                )
+                let user = lock(&self.shared.state)
+                    .users
+                    .iter()
+                    .find(|u| u.id == id)
+                    .cloned();
+                let user = user.ok_or_else(|| {
+                    ApiError::not_found(format!("No Teams user configuration has the id '{id}'."))
+                })?;
+                self.user(&user, true)?
+            }
+            Route::User(key) => {
+                let user = lock(&self.shared.state).user(&key).cloned();
+                let user = user.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "Request_ResourceNotFound",
+                        format!(
+                            "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
+                        ),
+                    )
+                })?;
+                self.user(&user, false)?
             }
         };
         Ok(Reply::Respond(response))
@@ -386,6 +484,37 @@ impl Call<'_> {
 
     fn numbers(&self) -> Vec<Value> {
         self.state().numbers.values().map(number_json).collect()
+    }
+
+    /// A `microsoft.graph.user`: Graph's default properties, or exactly the
+    /// `$select`ed ones (the context then names them).
+    fn user(&self, user: &SeedUser, typed: bool) -> ApiResult<Response> {
+        let options = self.options()?;
+        options.only(&["select"]).map_err(ApiError::bad_request)?;
+        let mut value = user_json(user);
+        let context = match &options.select {
+            Some(select) if !select.iter().any(|p| p == "*") => {
+                value = options
+                    .project(&USERS, value)
+                    .map_err(ApiError::bad_request)?;
+                format!("users({})/$entity", select.join(","))
+            }
+            _ => {
+                if let Value::Object(map) = &mut value {
+                    for extra in USER_NOT_DEFAULT {
+                        map.remove(*extra);
+                    }
+                }
+                "users/$entity".to_owned()
+            }
+        };
+        if typed && let Value::Object(map) = &mut value {
+            map.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+        }
+        Ok(json_response(
+            StatusCode::OK,
+            &with_context(self.base, &context, value),
+        ))
     }
 
     fn operations(&self) -> Vec<Value> {
@@ -613,13 +742,14 @@ impl Call<'_> {
             }
         };
         let id = b64(&format!("{prefix}|{}", uuid::Uuid::new_v4()));
+        let (duration, retry_after) = self.shared.faults.timing();
         let record = OperationRecord {
             id: id.clone(),
             action,
             telephone_number: number,
             accepted_at: now,
             created_date_time: timestamp(SystemTime::now()),
-            duration: self.shared.config.operation_duration,
+            duration,
             never_finishes: self.shared.faults.stay_running(),
             base: self.base.to_owned(),
             outcome: None,
@@ -633,9 +763,9 @@ impl Call<'_> {
             return Ok(Reply::Reset);
         }
         let origin = if self.shared.faults.foreign_location_on() {
-            &self.shared.foreign_origin
+            &self.origins.foreign
         } else {
-            &self.shared.origin
+            &self.origins.main
         };
         let location = format!(
             "{origin}/{}/admin/teams/telephoneNumberManagement/operations('{id}')",
@@ -646,7 +776,7 @@ impl Call<'_> {
         if let Ok(v) = HeaderValue::from_str(&location) {
             headers.insert(header::LOCATION, v);
         }
-        if let Some(retry) = self.shared.config.operation_retry_after
+        if let Some(retry) = retry_after
             && let Ok(v) = HeaderValue::from_str(&duration_header(retry))
         {
             headers.insert(header::RETRY_AFTER, v);
@@ -686,10 +816,37 @@ fn get_operation(
         ),
     );
     if !is_final
-        && let Some(retry) = shared.config.operation_retry_after
+        && let Some(retry) = shared.faults.timing().1
         && let Ok(v) = HeaderValue::from_str(&duration_header(retry))
     {
         response.headers_mut().insert(header::RETRY_AFTER, v);
     }
     Ok(response)
+}
+
+/// Properties of [`user_json`] that Graph sends only when `$select`ed.
+const USER_NOT_DEFAULT: &[&str] = &["accountEnabled", "usageLocation", "userType"];
+
+/// A seeded user as a `microsoft.graph.user` (every property [`USERS`] knows).
+pub(crate) fn user_json(user: &SeedUser) -> Value {
+    let mut words = user.display_name.split_whitespace();
+    let given = words.next();
+    let surname: Vec<&str> = words.collect();
+    let is_user = user.account_type == graph_teams_admin::generated::enums::AccountType::User;
+    json!({
+        "businessPhones": [],
+        "displayName": user.display_name,
+        "givenName": if is_user { given } else { None },
+        "jobTitle": null,
+        "mail": user.user_principal_name,
+        "mobilePhone": null,
+        "officeLocation": null,
+        "preferredLanguage": if is_user { Some("en-US") } else { None },
+        "surname": if is_user && !surname.is_empty() { Some(surname.join(" ")) } else { None },
+        "userPrincipalName": user.user_principal_name,
+        "id": user.id,
+        "accountEnabled": is_user,
+        "usageLocation": "US",
+        "userType": "Member",
+    })
 }

@@ -7,10 +7,10 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::faults::RetryAfterForm;
-use graph_teams_admin::generated::types::{InnerError, MainError, ODataError};
+use graph_teams_admin::generated::types::ODataError;
 
 pub(crate) const JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
@@ -121,27 +121,25 @@ impl ApiError {
 }
 
 pub(crate) fn odata_error(ctx: &Ctx, code: &str, message: &str) -> Value {
-    let error = ODataError {
-        error: MainError {
-            code: code.to_owned(),
-            details: None,
-            inner_error: Some(InnerError {
-                client_request_id: Some(ctx.client_request_id.clone()),
-                date: Some(
-                    DateTime::<Utc>::from(SystemTime::now())
-                        .format("%Y-%m-%dT%H:%M:%S")
-                        .to_string(),
-                ),
-                request_id: Some(ctx.request_id.clone()),
-                extra: Map::new(),
-            }),
-            message: message.to_owned(),
-            target: None,
-            extra: Map::new(),
+    let date = DateTime::<Utc>::from(SystemTime::now())
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    // Through the generated model, so the shape is the one clients parse.
+    let wire = json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": date,
+                "request-id": ctx.request_id,
+                "client-request-id": ctx.client_request_id,
+            },
         },
-        extra: Map::new(),
-    };
-    serde_json::to_value(error).unwrap_or(Value::Null)
+    });
+    match serde_json::from_value::<ODataError>(wire.clone()) {
+        Ok(error) => serde_json::to_value(error).unwrap_or(wire),
+        Err(_) => wire,
+    }
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {

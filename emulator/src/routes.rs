@@ -66,6 +66,63 @@ pub(crate) enum Route {
     UserConfigurationsCount,
     UserConfiguration(String),
     UserConfigurationUser(String),
+    /// `/users/{id or userPrincipalName}` (outside `/admin/teams`).
+    User(String),
+}
+
+impl Route {
+    /// The path template under the version, for the request counters:
+    /// keys as `{id}`, actions namespace-qualified (whichever form was sent).
+    pub(crate) fn template(&self) -> &'static str {
+        match self {
+            Route::AdminRoot => "/admin/teams",
+            Route::PolicyRoot => "/admin/teams/policy",
+            Route::GetPolicyId { .. } => {
+                "/admin/teams/policy/microsoft.graph.teamsAdministration.getPolicyId(type='{type}',name='{name}')"
+            }
+            Route::UserAssignments => "/admin/teams/policy/userAssignments",
+            Route::UserAssignmentsCount => "/admin/teams/policy/userAssignments/$count",
+            Route::UserAssignment(_) => "/admin/teams/policy/userAssignments/{id}",
+            Route::PolicyAction(true) => {
+                "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.assign"
+            }
+            Route::PolicyAction(false) => {
+                "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.unassign"
+            }
+            Route::NumberManagementRoot => "/admin/teams/telephoneNumberManagement",
+            Route::Numbers => "/admin/teams/telephoneNumberManagement/numberAssignments",
+            Route::NumbersCount => {
+                "/admin/teams/telephoneNumberManagement/numberAssignments/$count"
+            }
+            Route::Number(_) => "/admin/teams/telephoneNumberManagement/numberAssignments/{id}",
+            Route::NumberAction(NumberAction::Assign) => {
+                "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber"
+            }
+            Route::NumberAction(NumberAction::Unassign) => {
+                "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber"
+            }
+            Route::NumberAction(NumberAction::Update) => {
+                "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.updateNumber"
+            }
+            Route::Operations => "/admin/teams/telephoneNumberManagement/operations",
+            Route::OperationsCount => "/admin/teams/telephoneNumberManagement/operations/$count",
+            Route::Operation(_) => "/admin/teams/telephoneNumberManagement/operations/{id}",
+            Route::UserConfigurations => "/admin/teams/userConfigurations",
+            Route::UserConfigurationsCount => "/admin/teams/userConfigurations/$count",
+            Route::UserConfiguration(_) => "/admin/teams/userConfigurations/{id}",
+            Route::UserConfigurationUser(_) => "/admin/teams/userConfigurations/{id}/user",
+            Route::User(_) => "/users/{id}",
+        }
+    }
+}
+
+/// `METHOD /version/template` of a request, or `METHOD <path as sent>` when
+/// no route matches.
+pub(crate) fn counter_key(method: &str, path: &str) -> String {
+    match split_path(path).and_then(|(version, segments)| Ok((version, route(&segments)?))) {
+        Ok((version, route)) => format!("{method} /{version}{}", route.template()),
+        Err(_) => format!("{method} {path}"),
+    }
 }
 
 /// `name('key')` or `name(key)` → key.
@@ -90,6 +147,10 @@ fn operation_name(segment: &str) -> &str {
 pub(crate) fn route(segments: &[String]) -> ApiResult<Route> {
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     let rest = match s.as_slice() {
+        ["users", key] if !key.is_empty() => return Ok(Route::User((*key).to_owned())),
+        [seg] if keyed(seg, "users").is_some_and(|k| !k.is_empty()) => {
+            return Ok(Route::User(keyed(seg, "users").unwrap_or_default()));
+        }
         ["admin", "teams", rest @ ..] => rest,
         [] => return Err(unknown_segment("")),
         [first, ..] if *first != "admin" => return Err(unknown_segment(first)),
@@ -262,6 +323,26 @@ mod tests {
         );
         assert_eq!(r("/beta/admin/teams/nope"), None);
         assert_eq!(r("/beta/users"), None);
+        assert_eq!(
+            r("/v1.0/users/adele.vance%40contoso.onmicrosoft.com"),
+            Some(Route::User("adele.vance@contoso.onmicrosoft.com".into()))
+        );
+        assert_eq!(r("/beta/users('u1')"), Some(Route::User("u1".into())));
+        assert_eq!(
+            counter_key(
+                "POST",
+                "/beta/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber"
+            ),
+            "POST /beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber"
+        );
+        assert_eq!(
+            counter_key(
+                "GET",
+                "/beta/admin/teams/telephoneNumberManagement/operations('x')"
+            ),
+            "GET /beta/admin/teams/telephoneNumberManagement/operations/{id}"
+        );
+        assert_eq!(counter_key("GET", "/beta/nope"), "GET /beta/nope");
         assert!(split_path("/v2/admin/teams").is_err());
     }
 }

@@ -113,3 +113,30 @@ pub(crate) const POLICY_DETAILS: EntitySet = EntitySet {
     },
     properties: &["id", "name", "policyId"],
 };
+
+/// `microsoft.graph.user`, as far as the emulator knows it (`/users/{id}`).
+pub(crate) const USERS: EntitySet = EntitySet {
+    filter: Schema {
+        type_name: "microsoft.graph.user",
+        strings: &[],
+        enums: &[],
+        collections: &[],
+        not_filterable: &[],
+    },
+    properties: &[
+        "id",
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
+        "accountEnabled",
+        "usageLocation",
+        "userType",
+    ],
+};

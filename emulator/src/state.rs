@@ -9,9 +9,10 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::{Value, json};
 
 use super::config::{EmulatorConfig, SeedPolicy, SeedUser};
+use super::counters::{NumberCounts, PolicyCounts};
 use graph_teams_admin::generated::bodies::{
     AssignNumberBody, Nullable, UnassignNumberBody, UpdateNumberBody,
 };
@@ -21,9 +22,8 @@ use graph_teams_admin::generated::enums::{
     ReverseNumberLookupOption,
 };
 use graph_teams_admin::generated::types::{
-    AssignedTelephoneNumber, EffectivePolicyAssignment, NumberAssignment, PolicyAssignment,
-    TeamsPolicyUserAssignment, TeamsUserConfiguration, TelephoneNumberLongRunningOperation,
-    TelephoneNumberLongRunningOperationDetails, User,
+    NumberAssignment, TeamsPolicyUserAssignment, TeamsUserConfiguration,
+    TelephoneNumberLongRunningOperation,
 };
 
 /// The emulated tenant's id (part of every number id).
@@ -110,33 +110,42 @@ impl OperationRecord {
     pub fn view(&self, now: Instant) -> TelephoneNumberLongRunningOperation {
         let status = self.status(now);
         let detail = self.outcome.as_ref().and_then(|(_, d)| d.clone());
-        TelephoneNumberLongRunningOperation {
-            created_date_time: Some(self.created_date_time.clone()),
-            id: Some(self.id.clone()),
-            numbers: Some(vec![TelephoneNumberLongRunningOperationDetails {
-                odata_type: None,
-                resource_location: Some(format!(
+        model(json!({
+            "@odata.type": "#microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation",
+            "createdDateTime": self.created_date_time,
+            "id": self.id,
+            "status": status,
+            "numbers": [{
+                "resourceLocation": format!(
                     "{}/admin/teams/telephoneNumberManagement/numberAssignments/{}",
                     self.base,
                     number_id(&self.telephone_number)
-                )),
-                status: Some(status.clone()),
-                status_detail: detail,
-                extra: Map::new(),
-            }]),
-            odata_type: "#microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation"
-                .to_owned(),
-            status: Some(status),
-            extra: Map::new(),
-        }
+                ),
+                "status": status,
+                "statusDetail": detail,
+            }],
+        }))
+    }
+}
+
+/// A generated model from its wire form (the models are built this way, not
+/// with struct literals, so fields can be added to them).
+fn model<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    match serde_json::from_value(value) {
+        Ok(model) => model,
+        Err(e) => panic!(
+            "the emulator built an invalid {}: {e}",
+            std::any::type_name::<T>()
+        ),
     }
 }
 
 pub(crate) struct State {
     pub numbers: BTreeMap<String, NumberAssignment>,
     pub operations: Vec<OperationRecord>,
-    pub assign_events: BTreeMap<String, u32>,
-    pub unassign_events: BTreeMap<String, u32>,
+    pub number_events: BTreeMap<String, NumberCounts>,
+    /// (user id, policy type as sent) → events.
+    pub policy_events: BTreeMap<(String, String), PolicyCounts>,
     pub policy_assignments: Vec<TeamsPolicyUserAssignment>,
     pub users: Vec<SeedUser>,
     pub policies: Vec<SeedPolicy>,
@@ -155,43 +164,36 @@ impl State {
                     .assignment_target_id
                     .as_deref()
                     .map(|target| status_for_target(&users, target));
-                let assignment = NumberAssignment {
-                    activation_state: Some(ActivationState::Activated),
-                    assignment_category: seed
+                let assignment: NumberAssignment = model(json!({
+                    "@odata.type": "#microsoft.graph.teamsAdministration.numberAssignment",
+                    "activationState": ActivationState::Activated,
+                    "assignmentCategory": seed
                         .assignment_target_id
                         .as_ref()
                         .map(|_| AssignmentCategory::Primary),
-                    assignment_status: Some(status.unwrap_or(AssignmentStatus::Unassigned)),
-                    assignment_target_id: seed.assignment_target_id.clone(),
-                    capabilities: Some(seed.capabilities.clone()),
-                    city: seed.city.clone(),
-                    civic_address_id: None,
-                    id: Some(number_id(&number)),
-                    iso_country_code: seed.iso_country_code.clone(),
-                    location_id: seed.location_id.clone(),
-                    network_site_id: None,
-                    number_source: Some(NumberSource::Online),
-                    number_type: Some(seed.number_type.clone()),
-                    odata_type: "#microsoft.graph.teamsAdministration.numberAssignment".to_owned(),
-                    operator_id: (seed.number_type == NumberType::OperatorConnect)
-                        .then(|| OPERATOR_ID.to_owned()),
-                    port_in_status: None,
-                    reverse_number_lookup_options: Some(Vec::new()),
-                    supported_customer_actions: Some(vec![
-                        CustomerAction::LocationUpdate,
-                        CustomerAction::Release,
-                    ]),
-                    telephone_number: Some(number.clone()),
-                    extra: Map::new(),
-                };
+                    "assignmentStatus": status.unwrap_or(AssignmentStatus::Unassigned),
+                    "assignmentTargetId": seed.assignment_target_id,
+                    "capabilities": seed.capabilities,
+                    "city": seed.city,
+                    "id": number_id(&number),
+                    "isoCountryCode": seed.iso_country_code,
+                    "locationId": seed.location_id,
+                    "numberSource": NumberSource::Online,
+                    "numberType": seed.number_type,
+                    "operatorId": (seed.number_type == NumberType::OperatorConnect)
+                        .then_some(OPERATOR_ID),
+                    "reverseNumberLookupOptions": [],
+                    "supportedCustomerActions": [CustomerAction::LocationUpdate, CustomerAction::Release],
+                    "telephoneNumber": number,
+                }));
                 (number, assignment)
             })
             .collect();
         Self {
             numbers,
             operations: Vec::new(),
-            assign_events: BTreeMap::new(),
-            unassign_events: BTreeMap::new(),
+            number_events: BTreeMap::new(),
+            policy_events: BTreeMap::new(),
             policy_assignments: Vec::new(),
             users,
             policies: config.policies.clone(),
@@ -236,6 +238,15 @@ impl State {
                 "Telephone number '{number}' is already assigned to '{current}'."
             ));
         }
+        if let Some(user) = self
+            .users
+            .iter()
+            .find(|u| u.id == body.assignment_target_id)
+            && user.account_type == AccountType::User
+            && !user.teams_phone_licensed
+        {
+            return Err(unlicensed(&number, user));
+        }
         entry.assignment_target_id = Some(body.assignment_target_id.clone());
         entry.assignment_status = Some(status);
         entry.assignment_category = Some(match &body.assignment_category {
@@ -246,7 +257,7 @@ impl State {
             entry.location_id = (!location.is_empty()).then(|| location.clone());
         }
         entry.activation_state = Some(ActivationState::Activated);
-        *self.assign_events.entry(number).or_default() += 1;
+        self.number_events.entry(number).or_default().assign += 1;
         Ok(())
     }
 
@@ -263,7 +274,7 @@ impl State {
         entry.location_id = None;
         entry.assignment_status = Some(AssignmentStatus::Unassigned);
         entry.activation_state = Some(ActivationState::Activated);
-        *self.unassign_events.entry(number).or_default() += 1;
+        self.number_events.entry(number).or_default().unassign += 1;
         Ok(())
     }
 
@@ -282,6 +293,7 @@ impl State {
                     .collect(),
             );
         }
+        self.number_events.entry(number).or_default().update += 1;
         Ok(())
     }
 
@@ -297,38 +309,36 @@ impl State {
 
     pub fn user_configuration(&self, user: &SeedUser) -> TeamsUserConfiguration {
         let created = DateTime::<Utc>::from(self.started);
-        let telephone_numbers = self
+        let telephone_numbers: Vec<Value> = self
             .numbers
             .values()
             .filter(|n| n.assignment_target_id.as_deref() == Some(user.id.as_str()))
-            .map(|n| AssignedTelephoneNumber {
-                assignment_category: n.assignment_category.clone(),
-                odata_type: None,
-                telephone_number: n.telephone_number.clone(),
-                extra: Map::new(),
+            .map(|n| {
+                json!({
+                    "assignmentCategory": n.assignment_category,
+                    "telephoneNumber": n.telephone_number,
+                })
             })
             .collect();
-        let effective = self
+        let effective: Vec<Value> = self
             .policy_assignments
             .iter()
             .filter(|a| a.user_id.as_deref() == Some(user.id.as_str()))
-            .map(|a| EffectivePolicyAssignment {
-                odata_type: None,
-                policy_assignment: Some(PolicyAssignment {
-                    assignment_type: Some(AssignmentType::Direct),
-                    display_name: self
-                        .policies
-                        .iter()
-                        .find(|p| Some(p.policy_id.as_str()) == a.policy_id.as_deref())
-                        .map(|p| format!("Tag:{}", p.name))
-                        .or_else(|| a.policy_id.clone()),
-                    group_id: None,
-                    odata_type: None,
-                    policy_id: a.policy_id.clone(),
-                    extra: Map::new(),
-                }),
-                policy_type: a.policy_type.clone(),
-                extra: Map::new(),
+            .map(|a| {
+                let display_name = self
+                    .policies
+                    .iter()
+                    .find(|p| Some(p.policy_id.as_str()) == a.policy_id.as_deref())
+                    .map(|p| format!("Tag:{}", p.name))
+                    .or_else(|| a.policy_id.clone());
+                json!({
+                    "policyAssignment": {
+                        "assignmentType": AssignmentType::Direct,
+                        "displayName": display_name,
+                        "policyId": a.policy_id,
+                    },
+                    "policyType": a.policy_type,
+                })
             })
             .collect();
         let voice = user.account_type == AccountType::ResourceAccount
@@ -336,30 +346,29 @@ impl State {
                 .numbers
                 .values()
                 .any(|n| n.assignment_target_id.as_deref() == Some(user.id.as_str()));
-        TeamsUserConfiguration {
-            account_type: Some(user.account_type.clone()),
-            created_date_time: Some(created),
-            effective_policy_assignments: Some(effective),
-            feature_types: Some(
-                ["Teams", "AudioConferencing", "PhoneSystem"]
-                    .iter()
-                    .map(|f| Some((*f).to_owned()))
-                    .collect(),
-            ),
-            id: Some(user.id.clone()),
-            is_enterprise_voice_enabled: Some(voice),
-            modified_date_time: Some(created),
-            odata_type: "#microsoft.graph.teamsAdministration.teamsUserConfiguration".to_owned(),
-            telephone_numbers: Some(telephone_numbers),
-            tenant_id: Some(TENANT_ID.to_owned()),
-            user: Some(User {
-                id: Some(user.id.clone()),
-                odata_type: "#microsoft.graph.user".to_owned(),
-                extra: Map::new(),
-            }),
-            user_principal_name: Some(user.user_principal_name.clone()),
-            extra: Map::new(),
+        let mut features = vec!["Teams", "AudioConferencing"];
+        if user.teams_phone_licensed || user.account_type != AccountType::User {
+            features.push("PhoneSystem");
         }
+        model(json!({
+            "@odata.type": "#microsoft.graph.teamsAdministration.teamsUserConfiguration",
+            "accountType": user.account_type,
+            "createdDateTime": created,
+            "effectivePolicyAssignments": effective,
+            "featureTypes": features,
+            "id": user.id,
+            "isEnterpriseVoiceEnabled": voice,
+            "modifiedDateTime": created,
+            "telephoneNumbers": telephone_numbers,
+            "tenantId": TENANT_ID,
+            "user": {"@odata.type": "#microsoft.graph.user", "id": user.id},
+            "userPrincipalName": user.user_principal_name,
+        }))
+    }
+
+    /// The seeded user with this id or (case-insensitively) UPN.
+    pub fn user(&self, key: &str) -> Option<&SeedUser> {
+        self.users.iter().find(|u| u.matches(key))
     }
 
     /// Policy `assign`: one assignment per (user, policy type).
@@ -370,15 +379,17 @@ impl State {
             });
             let user = item.user_id.clone().unwrap_or_default();
             let policy_type = item.policy_type.clone().unwrap_or_default();
-            self.policy_assignments.push(TeamsPolicyUserAssignment {
-                id: Some(b64(&format!("{user}|{policy_type}"))),
-                odata_type: "#microsoft.graph.teamsAdministration.teamsPolicyUserAssignment"
-                    .to_owned(),
-                policy_id: item.policy_id.clone(),
-                policy_type: item.policy_type.clone(),
-                user_id: item.user_id.clone(),
-                extra: Map::new(),
-            });
+            self.policy_assignments.push(model(json!({
+                "@odata.type": "#microsoft.graph.teamsAdministration.teamsPolicyUserAssignment",
+                "id": b64(&format!("{user}|{policy_type}")),
+                "policyId": item.policy_id,
+                "policyType": item.policy_type,
+                "userId": item.user_id,
+            })));
+            self.policy_events
+                .entry((user, policy_type))
+                .or_default()
+                .assign += 1;
         }
     }
 
@@ -387,6 +398,12 @@ impl State {
             self.policy_assignments.retain(|a| {
                 !(a.user_id == item.user_id && same_type(&a.policy_type, &item.policy_type))
             });
+            let user = item.user_id.clone().unwrap_or_default();
+            let policy_type = item.policy_type.clone().unwrap_or_default();
+            self.policy_events
+                .entry((user, policy_type))
+                .or_default()
+                .unassign += 1;
         }
     }
 }
@@ -396,6 +413,16 @@ fn same_type(a: &Option<String>, b: &Option<String>) -> bool {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => false,
     }
+}
+
+/// The `statusDetail` of an assignment to a user without Teams Phone. Graph
+/// documents no `statusDetail` texts; this one follows the Teams admin
+/// center's wording.
+fn unlicensed(number: &str, user: &SeedUser) -> String {
+    format!(
+        "Telephone number '{number}' cannot be assigned to '{}': the user is not licensed for Teams Phone. Assign a Teams Phone Standard license (or a license that includes Teams Phone) and try again.",
+        user.user_principal_name
+    )
 }
 
 fn not_in_inventory(number: &str) -> String {

@@ -30,11 +30,8 @@ impl Api {
     }
 
     async fn fast() -> Self {
-        Self::start(EmulatorConfig {
-            operation_duration: Duration::from_millis(150),
-            ..EmulatorConfig::default()
-        })
-        .await
+        Self::start(EmulatorConfig::default().with_operation_duration(Duration::from_millis(150)))
+            .await
     }
 
     fn url(&self, path: &str) -> String {
@@ -179,11 +176,9 @@ async fn authentication_is_required() {
 #[tokio::test]
 async fn assign_then_poll_then_inventory_changed() {
     // Long enough that the first poll surely lands in the notStarted third.
-    let api = Api::start(EmulatorConfig {
-        operation_duration: Duration::from_millis(450),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let api =
+        Api::start(EmulatorConfig::default().with_operation_duration(Duration::from_millis(450)))
+            .await;
     let number = "+14255550101";
 
     let accepted = api
@@ -309,10 +304,11 @@ async fn assign_then_poll_then_inventory_changed() {
 
 #[tokio::test]
 async fn operations_list_and_retry_after() {
-    let api = Api::start(EmulatorConfig {
-        operation_duration: Duration::from_millis(400),
-        operation_retry_after: Some(Duration::from_millis(250)),
-        ..EmulatorConfig::default()
+    let api = Api::start({
+        let mut config = EmulatorConfig::default();
+        config.operation_duration = Duration::from_millis(400);
+        config.operation_retry_after = Some(Duration::from_millis(250));
+        config
     })
     .await;
     let accepted = api.assign("+14255550100", USER).await;
@@ -338,11 +334,7 @@ async fn operations_list_and_retry_after() {
 
 #[tokio::test]
 async fn failed_operations_say_why() {
-    let api = Api::start(EmulatorConfig {
-        operation_duration: Duration::ZERO,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let api = Api::start(EmulatorConfig::default().with_operation_duration(Duration::ZERO)).await;
 
     // Not in the inventory.
     let op = api
@@ -477,9 +469,10 @@ async fn update_number_three_states() {
 
 #[tokio::test]
 async fn filters_and_paging() {
-    let api = Api::start(EmulatorConfig {
-        default_page_size: 7,
-        ..EmulatorConfig::default()
+    let api = Api::start({
+        let mut config = EmulatorConfig::default();
+        config.default_page_size = 7;
+        config
     })
     .await;
     let count = |query: &'static str| {
@@ -786,11 +779,9 @@ async fn connection_faults() {
 
 #[tokio::test]
 async fn operation_faults() {
-    let api = Api::start(EmulatorConfig {
-        operation_duration: Duration::from_millis(60),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let api =
+        Api::start(EmulatorConfig::default().with_operation_duration(Duration::from_millis(60)))
+            .await;
     let faults = api.emulator.faults();
 
     faults.operations_stay_running(true);
@@ -828,11 +819,11 @@ async fn operation_faults() {
 #[tokio::test]
 async fn policies_users_and_roots() {
     let mut config = EmulatorConfig::with_numbers(3);
-    config.policies.push(SeedPolicy {
-        policy_type: "TeamsMeetingPolicy".into(),
-        name: "All On Spaces".into(),
-        policy_id: "p-spaces".into(),
-    });
+    config.policies.push(SeedPolicy::new(
+        "TeamsMeetingPolicy",
+        "All On Spaces",
+        "p-spaces",
+    ));
     let api = Api::start(config).await;
 
     let found: Value = api
@@ -931,4 +922,151 @@ async fn policies_users_and_roots() {
     assert!(body["error"]["innerError"]["request-id"].as_str().is_some());
     let number_count = api.get(&format!("{NUMBERS}/$count")).await;
     assert_eq!(number_count.text().await.unwrap(), "3");
+}
+
+#[tokio::test]
+async fn control_api_in_process() {
+    let api = Api::start(
+        EmulatorConfig::with_numbers(4)
+            .with_users(2)
+            .with_token("fixed-token")
+            .with_operation_duration(Duration::from_millis(40)),
+    )
+    .await;
+    assert_eq!(api.emulator.token(), "fixed-token");
+    let control = api.emulator.control_url();
+    assert!(control.ends_with("/_emulator"), "{control}");
+
+    // Control requests are neither logged nor counted nor faulted.
+    api.emulator.faults().reset_next(1);
+    let faults: Value = api
+        .http
+        .get(format!("{control}/faults"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(faults["resetNext"], 1);
+    assert!(api.emulator.requests().is_empty());
+    assert_eq!(api.emulator.counters().requests_total, 0);
+    api.emulator.faults().reset_next(0);
+
+    // updateNumber and policy assignments are counted per number / user.
+    let response = api
+        .post(
+            UPDATE,
+            &json!({"telephoneNumber": "+14255550100", "locationId": "loc"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let assign = "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.assign";
+    let item = json!({"userId": USER, "policyType": "TeamsMeetingPolicy", "policyId": "p"});
+    let response = api.post(assign, &json!({"value": [item]})).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let counters = api.emulator.counters();
+    assert_eq!(counters.numbers["+14255550100"].update, 1);
+    assert_eq!(
+        counters.policy_assignments[USER]["TeamsMeetingPolicy"].assign,
+        1
+    );
+    assert_eq!(api.emulator.snapshot().update_events["+14255550100"], 1);
+    let over_http: Value = api
+        .http
+        .get(format!("{control}/counters"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(over_http, serde_json::to_value(&counters).unwrap());
+
+    // Users: `users('…')` form, `$select` of an unknown property, licensing.
+    let user: Value = api
+        .get("/users('user002@contoso.onmicrosoft.com')")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["displayName"], "User 002");
+    let (status, _) = error_of(api.get(&format!("/users/{USER}?$select=shoeSize")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let nav: Value = api
+        .get(&format!(
+            "/admin/teams/userConfigurations/{USER}/user?$select=id"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(nav["id"], USER);
+    assert!(nav.get("displayName").is_none());
+    assert!(api.emulator.set_teams_phone_licensed(OTHER_USER, false));
+    let accepted = api.assign("+14255550101", OTHER_USER).await;
+    let op = api.wait_final(&location(&accepted)).await;
+    assert_eq!(op["status"], "failed");
+    let config: Value = api
+        .get(&format!("/admin/teams/userConfigurations/{OTHER_USER}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !config["featureTypes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PhoneSystem")),
+        "{config}"
+    );
+
+    // Tokens: mint, expire.
+    let minted: Value = api
+        .http
+        .post(format!("{control}/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = minted["token"].as_str().unwrap().to_owned();
+    let ok = api
+        .http
+        .get(api.url(NUMBERS))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let expired = api
+        .http
+        .post(format!("{control}/tokens/expire"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::NO_CONTENT);
+    let refused = api
+        .http
+        .get(api.url(NUMBERS))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    // Reset: seed state, zero counters, licensing restored.
+    api.emulator.reset();
+    assert_eq!(api.emulator.counters(), Default::default());
+    assert!(api.emulator.requests().is_empty());
+    let accepted = api.assign("+14255550101", OTHER_USER).await;
+    let op = api.wait_final(&location(&accepted)).await;
+    assert_eq!(op["status"], "succeeded");
+    assert_eq!(api.emulator.counters().numbers["+14255550101"].assign, 1);
+
+    // A token with a space is refused at start.
+    let bad = Emulator::start(EmulatorConfig::default().with_token("two words")).await;
+    assert!(bad.is_err());
 }
