@@ -7,8 +7,8 @@ use std::future::{Future, IntoFuture};
 
 use futures::Stream;
 use graph_teams_admin::{
-    AssignNumberBody, Client, Error, Filter, ListQuery, NumberType, Operation, OperationRef,
-    Pager, TeamsPolicyUserAssignment, UnassignNumberBody, UpdateNumberBody,
+    AssignNumberBody, Client, Error, Filter, ListQuery, NumberType, Operation, OperationRef, Pager,
+    TeamsPolicyUserAssignment, UnassignNumberBody, UpdateNumberBody,
 };
 
 fn future<F: Future + Send>(_: F) {}

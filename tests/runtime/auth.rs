@@ -71,7 +71,10 @@ async fn without_a_tls_feature_https_is_refused_with_the_features_named() {
     let cred = CountingCredential::new(Duration::ZERO, 3600);
     let err = Client::builder().credential(cred).build().unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("needs TLS") && text.contains("`rustls`"), "{text}");
+    assert!(
+        text.contains("needs TLS") && text.contains("`rustls`"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

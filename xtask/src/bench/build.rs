@@ -71,7 +71,10 @@ fn write_program(dir: &Path, p: &Program) -> Result<()> {
         .status()
         .with_context(|| format!("cannot run cargo fetch in {}", dir.display()))?;
     if !status.success() {
-        bail!("cargo fetch failed in {} (is crates.io reachable?)", dir.display());
+        bail!(
+            "cargo fetch failed in {} (is crates.io reachable?)",
+            dir.display()
+        );
     }
     Ok(())
 }
