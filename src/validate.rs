@@ -55,6 +55,28 @@ pub(crate) fn non_empty(argument: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Policy assignments: at least one, each with `userId` and `policyType`
+/// (and `policyId` when assigning).
+pub(crate) fn policy_assignments(
+    assignments: &[crate::generated::types::TeamsPolicyUserAssignment],
+    need_policy_id: bool,
+) -> Result<()> {
+    if assignments.is_empty() {
+        return Err(Error::InvalidInput {
+            argument: "assignments",
+            reason: "at least one assignment is needed".into(),
+        });
+    }
+    for a in assignments {
+        non_empty("userId", a.user_id.as_deref().unwrap_or(""))?;
+        non_empty("policyType", a.policy_type.as_deref().unwrap_or(""))?;
+        if need_policy_id {
+            non_empty("policyId", a.policy_id.as_deref().unwrap_or(""))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,26 +116,4 @@ mod tests {
         assert!(non_empty("user", "a\nb").is_err());
         non_empty("user", "5f5b6d2e-1111-4a2b-9c3d-4e5f6a7b8c9d").unwrap();
     }
-}
-
-/// Policy assignments: at least one, each with `userId` and `policyType`
-/// (and `policyId` when assigning).
-pub(crate) fn policy_assignments(
-    assignments: &[crate::generated::types::TeamsPolicyUserAssignment],
-    need_policy_id: bool,
-) -> Result<()> {
-    if assignments.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "assignments",
-            reason: "at least one assignment is needed".into(),
-        });
-    }
-    for a in assignments {
-        non_empty("userId", a.user_id.as_deref().unwrap_or(""))?;
-        non_empty("policyType", a.policy_type.as_deref().unwrap_or(""))?;
-        if need_policy_id {
-            non_empty("policyId", a.policy_id.as_deref().unwrap_or(""))?;
-        }
-    }
-    Ok(())
 }
