@@ -47,7 +47,7 @@ pub(crate) const MAX_RETRIES_CAP: u32 = 10;
 pub struct RetryPolicy {
     /// Statuses that mean "not processed, try again".
     pub statuses: Vec<u16>,
-    /// Retries after the first attempt (capped at [`MAX_RETRIES_CAP`]).
+    /// Retries after the first attempt (capped at 10).
     pub max_retries: u32,
     /// First backoff delay when the service gives no `Retry-After`.
     pub base_delay: Duration,
@@ -78,7 +78,7 @@ impl RetryPolicy {
         }
     }
 
-    /// Sets the retry count (capped at [`MAX_RETRIES_CAP`]).
+    /// Sets the retry count (capped at 10).
     pub fn with_max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries.min(MAX_RETRIES_CAP);
         self
