@@ -9,6 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`AssignedTelephoneNumber`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AssignedTelephoneNumber {
         #[serde(
             rename = "assignmentCategory",
@@ -36,8 +37,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for AssignedTelephoneNumber {
+        fn default() -> Self {
+            Self {
+                assignment_category: Default::default(),
+                odata_type: Default::default(),
+                telephone_number: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`BaseCollectionPaginationCountResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BaseCollectionPaginationCountResponse {
         #[serde(
             rename = "@odata.count",
@@ -57,8 +69,18 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for BaseCollectionPaginationCountResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`EffectivePolicyAssignment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EffectivePolicyAssignment {
         #[serde(
             rename = "@odata.type",
@@ -84,8 +106,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for EffectivePolicyAssignment {
+        fn default() -> Self {
+            Self {
+                odata_type: Default::default(),
+                policy_assignment: Default::default(),
+                policy_type: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`Entity`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Entity {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -103,8 +136,18 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for Entity {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                odata_type: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`ErrorDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErrorDetails {
         pub code: ::std::string::String,
         pub message: ::std::string::String,
@@ -120,6 +163,7 @@ pub mod types {
     }
     ///`GetPolicyIdResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPolicyIdResponse {
         #[serde(
             rename = "@odata.count",
@@ -141,8 +185,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for GetPolicyIdResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                value: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`InnerError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct InnerError {
         ///Client request Id as sent by the client application.
         #[serde(
@@ -167,8 +222,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for InnerError {
+        fn default() -> Self {
+            Self {
+                client_request_id: Default::default(),
+                date: Default::default(),
+                request_id: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`MainError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct MainError {
         pub code: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -191,6 +257,7 @@ pub mod types {
     }
     ///`NumberAssignment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct NumberAssignment {
         #[serde(
             rename = "activationState",
@@ -314,8 +381,35 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for NumberAssignment {
+        fn default() -> Self {
+            Self {
+                activation_state: Default::default(),
+                assignment_category: Default::default(),
+                assignment_status: Default::default(),
+                assignment_target_id: Default::default(),
+                capabilities: Default::default(),
+                city: Default::default(),
+                civic_address_id: Default::default(),
+                id: Default::default(),
+                iso_country_code: Default::default(),
+                location_id: Default::default(),
+                network_site_id: Default::default(),
+                number_source: Default::default(),
+                number_type: Default::default(),
+                odata_type: defaults::number_assignment_odata_type(),
+                operator_id: Default::default(),
+                port_in_status: Default::default(),
+                reverse_number_lookup_options: Default::default(),
+                supported_customer_actions: Default::default(),
+                telephone_number: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`NumberAssignmentCollectionResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct NumberAssignmentCollectionResponse {
         #[serde(
             rename = "@odata.count",
@@ -335,6 +429,16 @@ pub mod types {
     impl NumberAssignmentCollectionResponse {
         pub fn builder() -> builder::NumberAssignmentCollectionResponse {
             Default::default()
+        }
+    }
+    impl ::std::default::Default for NumberAssignmentCollectionResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                value: Default::default(),
+                extra: Default::default(),
+            }
         }
     }
     ///`ODataCountResponse`
@@ -382,6 +486,7 @@ pub mod types {
     }
     ///`ODataError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ODataError {
         pub error: MainError,
         #[serde(flatten)]
@@ -394,6 +499,7 @@ pub mod types {
     }
     ///`PolicyAssignment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PolicyAssignment {
         #[serde(
             rename = "assignmentType",
@@ -433,8 +539,21 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for PolicyAssignment {
+        fn default() -> Self {
+            Self {
+                assignment_type: Default::default(),
+                display_name: Default::default(),
+                group_id: Default::default(),
+                odata_type: Default::default(),
+                policy_id: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`PolicyIdentifierDetail`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PolicyIdentifierDetail {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -461,8 +580,20 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for PolicyIdentifierDetail {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                name: Default::default(),
+                odata_type: defaults::policy_identifier_detail_odata_type(),
+                policy_id: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsAdminRoot`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsAdminRoot {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -499,8 +630,21 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsAdminRoot {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                odata_type: defaults::teams_admin_root_odata_type(),
+                policy: Default::default(),
+                telephone_number_management: Default::default(),
+                user_configurations: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsPolicyAssignment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsPolicyAssignment {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -526,8 +670,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsPolicyAssignment {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                odata_type: defaults::teams_policy_assignment_odata_type(),
+                user_assignments: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsPolicyUserAssignment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsPolicyUserAssignment {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -563,8 +718,21 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsPolicyUserAssignment {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                odata_type: defaults::teams_policy_user_assignment_odata_type(),
+                policy_id: Default::default(),
+                policy_type: Default::default(),
+                user_id: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsPolicyUserAssignmentCollectionResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsPolicyUserAssignmentCollectionResponse {
         #[serde(
             rename = "@odata.count",
@@ -586,8 +754,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsPolicyUserAssignmentCollectionResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                value: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsUserConfiguration`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsUserConfiguration {
         #[serde(
             rename = "accountType",
@@ -671,8 +850,28 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsUserConfiguration {
+        fn default() -> Self {
+            Self {
+                account_type: Default::default(),
+                created_date_time: Default::default(),
+                effective_policy_assignments: Default::default(),
+                feature_types: Default::default(),
+                id: Default::default(),
+                is_enterprise_voice_enabled: Default::default(),
+                modified_date_time: Default::default(),
+                odata_type: defaults::teams_user_configuration_odata_type(),
+                telephone_numbers: Default::default(),
+                tenant_id: Default::default(),
+                user: Default::default(),
+                user_principal_name: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TeamsUserConfigurationCollectionResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TeamsUserConfigurationCollectionResponse {
         #[serde(
             rename = "@odata.count",
@@ -694,8 +893,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TeamsUserConfigurationCollectionResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                value: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TelephoneNumberLongRunningOperation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TelephoneNumberLongRunningOperation {
         ///When the operation was created, as a timestamp string.
         #[serde(
@@ -728,8 +938,21 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TelephoneNumberLongRunningOperation {
+        fn default() -> Self {
+            Self {
+                created_date_time: Default::default(),
+                id: Default::default(),
+                numbers: Default::default(),
+                odata_type: defaults::telephone_number_long_running_operation_odata_type(),
+                status: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TelephoneNumberLongRunningOperationCollectionResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TelephoneNumberLongRunningOperationCollectionResponse {
         #[serde(
             rename = "@odata.count",
@@ -753,8 +976,20 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default
+    for TelephoneNumberLongRunningOperationCollectionResponse {
+        fn default() -> Self {
+            Self {
+                odata_count: Default::default(),
+                odata_next_link: Default::default(),
+                value: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TelephoneNumberLongRunningOperationDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TelephoneNumberLongRunningOperationDetails {
         #[serde(
             rename = "@odata.type",
@@ -786,8 +1021,20 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TelephoneNumberLongRunningOperationDetails {
+        fn default() -> Self {
+            Self {
+                odata_type: Default::default(),
+                resource_location: Default::default(),
+                status: Default::default(),
+                status_detail: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`TelephoneNumberManagementRoot`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TelephoneNumberManagementRoot {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -816,8 +1063,20 @@ pub mod types {
             Default::default()
         }
     }
+    impl ::std::default::Default for TelephoneNumberManagementRoot {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                number_assignments: Default::default(),
+                odata_type: defaults::telephone_number_management_root_odata_type(),
+                operations: Default::default(),
+                extra: Default::default(),
+            }
+        }
+    }
     ///`User`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct User {
         ///The unique identifier for an entity. Read-only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -830,6 +1089,15 @@ pub mod types {
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
+        }
+    }
+    impl ::std::default::Default for User {
+        fn default() -> Self {
+            Self {
+                id: Default::default(),
+                odata_type: defaults::user_odata_type(),
+                extra: Default::default(),
+            }
         }
     }
     /// Types for composing complex structures.

@@ -14,3 +14,31 @@ pub mod enums;
 pub mod bodies;
 /// One row per operation: method, path, kind, long-running, paging.
 pub mod operations;
+/// Facts about the models: their properties by kind, and which
+/// response types are pages of a list.
+pub mod models;
+/// Everything a crate mounting this directory re-exports at its
+/// root (`pub use generated::exports::*;`): every model, open enum
+/// and action body, by name, so a new one needs no hand edit.
+pub mod exports {
+    pub use super::types::{
+        AssignedTelephoneNumber, BaseCollectionPaginationCountResponse,
+        EffectivePolicyAssignment, Entity, ErrorDetails, GetPolicyIdResponse, InnerError,
+        MainError, NumberAssignment, NumberAssignmentCollectionResponse,
+        ODataCountResponse, ODataError, PolicyAssignment, PolicyIdentifierDetail,
+        TeamsAdminRoot, TeamsPolicyAssignment, TeamsPolicyUserAssignment,
+        TeamsPolicyUserAssignmentCollectionResponse, TeamsUserConfiguration,
+        TeamsUserConfigurationCollectionResponse, TelephoneNumberLongRunningOperation,
+        TelephoneNumberLongRunningOperationCollectionResponse,
+        TelephoneNumberLongRunningOperationDetails, TelephoneNumberManagementRoot, User,
+    };
+    pub use super::enums::{
+        OpenEnum, AccountType, ActivationState, AssignmentCategory, AssignmentStatus,
+        AssignmentType, CustomerAction, NumberCapability, NumberSource, NumberType,
+        PortInStatus, ReverseNumberLookupOption, LongRunningOperationStatus,
+    };
+    pub use super::bodies::{
+        Nullable, AssignPolicyBody, UnassignPolicyBody, AssignNumberBody,
+        UnassignNumberBody, UpdateNumberBody,
+    };
+}

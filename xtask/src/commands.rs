@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 
 use crate::bench::{self, Baseline, Target};
 use crate::codegen;
-use crate::diff::{self, Format};
+use crate::diff::{self, Format, Level, rust_api};
 use crate::slice::{self, Origin, SliceRule};
 use crate::spec::{self, OverlayDefault, resolve_overlay};
 use crate::update;
@@ -162,8 +162,9 @@ pub fn slice(args: Slice) -> Result<ExitCode> {
 /// `cargo xtask diff`.
 #[derive(Clone, Debug)]
 pub struct Diff {
-    pub old: PathBuf,
-    pub new: PathBuf,
+    /// Both sides; `None` only with `rules`.
+    pub old: Option<PathBuf>,
+    pub new: Option<PathBuf>,
     /// `--overlay FILE`.
     pub overlay: Option<PathBuf>,
     /// `--no-overlay`.
@@ -171,16 +172,82 @@ pub struct Diff {
     pub format: Format,
     /// Exit 1 when anything breaks.
     pub fail_on_breaking: bool,
+    /// Exit 1 when a change (or overlay action) is at this level or above.
+    pub fail_on: Option<Level>,
+    /// Both sides are full upstream descriptions: cut them with the
+    /// workspace's rule first.
+    pub slice: bool,
+    /// Also generate both sides and compare their public Rust API.
+    pub rust_api: bool,
+    /// Print the rule table (the README's) instead.
+    pub rules: bool,
+}
+
+/// A prepared side, or the error with each overlay action's status.
+fn prepare_side(path: &Path, overlay: Option<&Path>, what: &str) -> Result<spec::Prepared> {
+    spec::prepare(path, overlay).map_err(|e| {
+        let why = match (overlay, spec::load(path)) {
+            (Some(o), Ok(doc)) => format!("\n\n{}", diff::overlay::explain(o, &doc.value)),
+            _ => String::new(),
+        };
+        anyhow::anyhow!("{what}: {e:#}{why}")
+    })
 }
 
 /// Prints the classified differences between two slices.
 pub fn diff(args: Diff) -> Result<ExitCode> {
+    if args.rules {
+        print!("{}", diff::rules::markdown_table());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(old_path), Some(new_path)) = (args.old, args.new) else {
+        anyhow::bail!("diff needs OLD and NEW (or --rules)");
+    };
     // Both sides are versions of the workspace's slice: its overlay applies
     // unless told otherwise (see `OverlayDefault`).
     let overlay = resolve_overlay(args.overlay, args.no_overlay, OverlayDefault::Workspace)?;
-    let old = spec::prepare(&args.old, overlay.as_deref()).context("old side")?;
-    let new = spec::prepare(&args.new, overlay.as_deref()).context("new side")?;
-    let report = diff::report(&old, &new);
+    let staging = tempfile::tempdir()?;
+    let (old_path, new_path) = if args.slice {
+        let root = workspace_root()?;
+        let rule = SliceRule::from_record(&root.join(defaults::RECORD))?;
+        let cut = |side: &str, from: &Path| -> Result<PathBuf> {
+            let name = from
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("{side}.yaml"));
+            let dir = staging.path().join(side);
+            std::fs::create_dir_all(&dir)?;
+            let out = dir.join(&name);
+            let cut = slice::cut(from, &rule, &Origin::default(), &name)
+                .with_context(|| format!("{side} side"))?;
+            std::fs::write(&out, cut.text)?;
+            Ok(out)
+        };
+        (cut("old", &old_path)?, cut("new", &new_path)?)
+    } else {
+        (old_path, new_path)
+    };
+    let old = prepare_side(&old_path, overlay.as_deref(), "old side")?;
+    let new = prepare_side(&new_path, overlay.as_deref(), "new side")?;
+    let mut report = diff::report(&old, &new);
+    if args.rust_api {
+        let root = workspace_root()?;
+        let generate = |side: &spec::Prepared, path: &Path| {
+            let settings = codegen::Settings {
+                spec: path.to_path_buf(),
+                ..codegen::Settings::for_workspace(&root)
+            };
+            codegen::generate_prepared(side, &settings)
+        };
+        let before = rust_api::listing(&generate(&old, &old_path)?.files)?;
+        let after = rust_api::listing(&generate(&new, &new_path)?.files)?;
+        report.rust_api = Some(rust_api::RustApiReport::new(
+            &before,
+            &after,
+            report.summary.semver,
+            rust_api::crate_version(&root.join("Cargo.toml")),
+        ));
+    }
     print!("{}", report.render(args.format));
     if args.fail_on_breaking && report.is_breaking() {
         eprintln!(
@@ -192,12 +259,22 @@ pub fn diff(args: Diff) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    if let Some(level) = args.fail_on {
+        let n = report.count_at_least(level);
+        if n > 0 {
+            eprintln!(
+                "error: {n} change(s) or overlay action(s) at level {} or above",
+                level.as_str()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `cargo xtask update`: slice, regenerate and record the change.
-pub fn update(from: &Path, origin: &Origin) -> Result<ExitCode> {
-    let done = update::run(&workspace_root()?, from, origin)?;
+pub fn update(from: &Path, origin: &Origin, options: &update::Options) -> Result<ExitCode> {
+    let done = update::run_with(&workspace_root()?, from, origin, options)?;
     let s = &done.report.summary;
     if !done.slice_changed {
         println!(
@@ -215,6 +292,24 @@ pub fn update(from: &Path, origin: &Origin) -> Result<ExitCode> {
         s.breaking_rust,
         done.generated_files_changed
     );
+    if let Some(api) = &done.report.rust_api {
+        println!("{}", api.headline().replace("**", ""));
+        if !api.agrees {
+            println!(
+                "warning: the spec-level prediction ({}) disagrees with the measured Rust API ({})",
+                api.predicted.as_str(),
+                api.semver.as_str()
+            );
+        }
+    }
+    if let Some(o) = &done.report.overlay
+        && o.redundant > 0
+    {
+        println!(
+            "{} overlay action(s) are now redundant (upstream agrees): see the entry",
+            o.redundant
+        );
+    }
     if let Some(c) = &done.changelog {
         println!(
             "report written to {} (review it with `git diff`)",

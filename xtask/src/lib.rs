@@ -13,7 +13,7 @@
 //! | [`workspace`] | (shared) | finding the workspace from the current directory; default paths |
 //! | [`spec`] | 1. the description | loading YAML/JSON, structural checks, `$ref`s, the overlay ([`spec::overlay`]), the converter's OData idioms ([`spec::idioms`]), YAML writing ([`spec::yaml`]) |
 //! | [`slice`](mod@slice) | 2. slicing | the rule in `specs/source.toml` ([`slice::rule`]), the cut, the large-document index ([`slice::index`]), CSDL → OpenAPI ([`slice::csdl`]) |
-//! | [`codegen`] | 3. code generation | normalisation for typify, Rust names, open enums, action bodies, the operation table, fixes to progenitor's output ([`codegen::postprocess`]), doc-attribute tokens ([`codegen::tokens`]), writing and checking `generated/` |
+//! | [`codegen`] | 3. code generation | normalisation for typify, Rust names, open enums, action bodies, the operation table, model facts and pages ([`codegen::models`]), fixes to progenitor's output ([`codegen::postprocess`]), doc-attribute tokens ([`codegen::tokens`]), writing and checking `generated/` |
 //! | [`diff`] | 4. API diff | two prepared slices → classified changes (Markdown, JSON) |
 //! | [`update`] | 5. update | slice → diff → generate → CHANGELOG, composing 2–4 |
 //! | [`bench`](mod@bench) | (measurement) | benchmarks, their synthetic inputs, the child-process baselines |

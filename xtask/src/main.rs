@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand};
 use xtask::bench::{Baseline, Target};
 use xtask::commands;
 use xtask::defaults;
-use xtask::diff::Format;
+use xtask::diff::{Format, Level};
 use xtask::slice::Origin;
+use xtask::update::SemverChecks;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Build tasks for graph-teams-admin")]
@@ -52,13 +53,21 @@ enum Command {
         /// The full Graph description: OpenAPI (YAML or JSON) or CSDL (XML).
         #[arg(long)]
         from: PathBuf,
+        /// Also compare the crate's public API with cargo-semver-checks:
+        /// auto (when installed), always, never (the public-item listing only).
+        #[arg(long, value_enum, default_value_t = SemverChecks::Auto)]
+        semver_checks: SemverChecks,
         #[command(flatten)]
         origin: OriginArgs,
     },
     /// Compare two slices (after the overlay) and classify every change.
     Diff {
-        old: PathBuf,
-        new: PathBuf,
+        /// The old slice (with --slice: the old full description).
+        #[arg(required_unless_present = "rules")]
+        old: Option<PathBuf>,
+        /// The new slice (with --slice: the new full description).
+        #[arg(required_unless_present = "rules")]
+        new: Option<PathBuf>,
         /// Overlay applied to both sides (default specs/overlay.yaml).
         #[arg(long, conflicts_with = "no_overlay")]
         overlay: Option<PathBuf>,
@@ -71,6 +80,20 @@ enum Command {
         /// Exit 1 when any change is breaking (by Graph's rules or for the Rust API).
         #[arg(long)]
         fail_on_breaking: bool,
+        /// Exit 1 when any change (or overlay action: redundant = warning,
+        /// stale = error) is at this level or above.
+        #[arg(long, value_enum)]
+        fail_on: Option<Level>,
+        /// OLD and NEW are full upstream descriptions: cut both with the
+        /// rule in specs/source.toml first.
+        #[arg(long)]
+        slice: bool,
+        /// Also generate both sides and compare their public Rust API.
+        #[arg(long)]
+        rust_api: bool,
+        /// Print the table of rule ids (the README's) and exit.
+        #[arg(long)]
+        rules: bool,
     },
     /// Run benchmarks and write the figures into BENCHMARKS.md.
     Bench {
@@ -175,7 +198,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inner_type,
             check,
         }),
-        Command::Update { from, origin } => commands::update(&from, &origin.into()),
+        Command::Update {
+            from,
+            semver_checks,
+            origin,
+        } => commands::update(
+            &from,
+            &origin.into(),
+            &xtask::update::Options { semver_checks },
+        ),
         Command::Diff {
             old,
             new,
@@ -183,6 +214,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_overlay,
             format,
             fail_on_breaking,
+            fail_on,
+            slice,
+            rust_api,
+            rules,
         } => commands::diff(commands::Diff {
             old,
             new,
@@ -190,6 +225,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_overlay,
             format,
             fail_on_breaking,
+            fail_on,
+            slice,
+            rust_api,
+            rules,
         }),
         Command::Bench {
             target,

@@ -1,62 +1,15 @@
-//! `cargo xtask diff`: each change kind between pairs of slices the tests
-//! write, both classifications, both formats, and --fail-on-breaking.
+//! `cargo xtask diff`: the first change kinds between pairs of slices the
+//! tests write, both classifications, both formats, --fail-on-breaking and
+//! --fail-on (the newer rules are in `diff_rules.rs`).
 
-use std::path::{Path, PathBuf};
+mod diff_support;
+
 use std::process::{Command, Output};
 
+use diff_support::*;
 use serde_json::{Value, json};
-use xtask::diff::{self, ChangeKind, Verdict};
-use xtask::spec::prepare;
+use xtask::diff::{ChangeKind, Level, Verdict};
 use xtask::workspace_root;
-
-fn committed() -> Value {
-    xtask::spec::load(
-        &workspace_root()
-            .unwrap()
-            .join("specs/graph-beta-teams-administration.openapi.yaml"),
-    )
-    .unwrap()
-    .value
-}
-
-fn overlay() -> PathBuf {
-    workspace_root().unwrap().join("specs/overlay.yaml")
-}
-
-fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, xtask::spec::yaml::to_string(v)).unwrap();
-    p
-}
-
-const NA: &str = "microsoft.graph.teamsAdministration.numberAssignment";
-const ASSIGN: &str = "/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
-
-fn props<'a>(doc: &'a mut Value, schema: &str) -> &'a mut serde_json::Map<String, Value> {
-    doc["components"]["schemas"][schema]["allOf"][1]["properties"]
-        .as_object_mut()
-        .unwrap()
-}
-
-/// Diffs the committed slice against a changed copy, both after the overlay.
-fn diff_with(edit: impl FnOnce(&mut Value)) -> diff::Report {
-    diff_with_overlay(Some(&overlay()), edit)
-}
-
-fn diff_with_overlay(overlay: Option<&Path>, edit: impl FnOnce(&mut Value)) -> diff::Report {
-    let dir = tempfile::tempdir().unwrap();
-    let old = committed();
-    let mut new = old.clone();
-    edit(&mut new);
-    let a = prepare(&write(dir.path(), "old.yaml", &old), overlay).unwrap();
-    let b = prepare(&write(dir.path(), "new.yaml", &new), overlay).unwrap();
-    diff::report(&a, &b)
-}
-
-fn only(report: &diff::Report) -> &diff::Change {
-    assert_eq!(report.changes.len(), 1, "{:#?}", report.changes);
-    &report.changes[0]
-}
 
 #[test]
 fn identical_slices_have_no_changes() {
@@ -85,8 +38,11 @@ fn a_new_enum_member_is_compatible_for_both() {
     assert!(c.detail.contains("teamsPhoneCloud"));
 }
 
+/// A member removed from an enum that is only received stops arriving
+/// (compatible on the wire) but its variant is gone; one of an enum that
+/// is sent breaks both.
 #[test]
-fn a_removed_enum_member_breaks_both() {
+fn a_removed_enum_member_breaks_by_direction() {
     let r = diff_with(|d| {
         d["components"]["schemas"]["microsoft.graph.teamsAdministration.customerAction"]["enum"]
             .as_array_mut()
@@ -95,9 +51,25 @@ fn a_removed_enum_member_breaks_both() {
     });
     let c = only(&r);
     assert_eq!(
-        (c.kind, c.graph, c.rust),
+        (c.kind, c.id.name(), c.graph, c.rust),
         (
             ChangeKind::EnumMemberRemoved,
+            "response-enum-value-removed",
+            Verdict::NonBreaking,
+            Verdict::Breaking
+        )
+    );
+    let r = diff_with(|d| {
+        d["components"]["schemas"]["microsoft.graph.teamsAdministration.numberType"]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+    });
+    let c = only(&r);
+    assert_eq!(
+        (c.id.name(), c.graph, c.rust),
+        (
+            "request-enum-value-removed",
             Verdict::Breaking,
             Verdict::Breaking
         )
@@ -288,23 +260,30 @@ fn a_realistic_update_and_both_formats() {
     assert_eq!((r.summary.breaking_graph, r.summary.breaking_rust), (1, 1));
     let md = r.markdown();
     assert!(
-        md.contains("3 change(s): 1 breaking by Graph's rules, 1 breaking for the Rust API."),
+        md.contains(
+            "3 change(s): 1 breaking by Graph's rules, 1 breaking for the Rust API \
+             (1 error, 0 warning, 2 info); predicted bump for the SDK: major."
+        ),
         "{md}"
     );
-    // Breaking changes come first.
+    // Errors come first.
     let first_row = md
         .lines()
-        .find(|l| l.starts_with("| property removed"))
+        .find(|l| l.starts_with("| error | `response-property-removed`"))
         .unwrap();
     assert!(
-        md.find(first_row).unwrap() < md.find("| enum member added").unwrap(),
+        md.find(first_row).unwrap() < md.find("| info | `enum-value-added`").unwrap(),
         "{md}"
     );
     let json: Value = serde_json::from_str(&r.json()).unwrap();
     assert_eq!(json["format"], "graph-teams-admin.api-diff/1");
     assert_eq!(
         json["summary"],
-        json!({"changes": 3, "breaking_graph": 1, "breaking_rust": 1})
+        json!({
+            "changes": 3, "breaking_graph": 1, "breaking_rust": 1,
+            "levels": {"error": 1, "warning": 0, "info": 2},
+            "semver": "major"
+        })
     );
     let kinds: Vec<&str> = json["changes"]
         .as_array()
@@ -317,14 +296,48 @@ fn a_realistic_update_and_both_formats() {
             && kinds.contains(&"property_removed")
             && kinds.contains(&"operation_added")
     );
+    // The fields of the first format, then the ones added since.
     for c in json["changes"].as_array().unwrap() {
-        for key in ["kind", "location", "detail", "graph", "rust"] {
+        for key in [
+            "kind", "location", "detail", "graph", "rust", "id", "level", "semver",
+        ] {
             assert!(c.get(key).is_some(), "{key} missing in {c}");
         }
     }
+    let removed = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "property_removed")
+        .unwrap();
+    assert_eq!(
+        (&removed["id"], &removed["level"], &removed["semver"]),
+        (
+            &json!("response-property-removed"),
+            &json!("error"),
+            &json!("major")
+        )
+    );
+    let added = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "operation_added")
+        .unwrap();
+    assert_eq!(
+        added["operation_id"],
+        "admin.teams.telephoneNumberManagement.numberAssignments_releaseNumber"
+    );
+    assert_eq!(
+        json["overlay"]["applies"],
+        json["overlay"]["actions"].as_array().unwrap().len()
+    );
+    assert_eq!(json["overlay"]["redundant"], 0);
+    assert!(json.get("rust_api").is_none(), "only with --rust-api");
 }
 
 fn xtask(args: &[&str]) -> Output {
+    // Run from the workspace so the default overlay applies.
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(workspace_root().unwrap())
@@ -341,7 +354,9 @@ fn the_cli_formats_and_fails_on_breaking() {
     let new = write(dir.path(), "new.yaml", &changed);
     let md = xtask(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
     assert!(md.status.success());
-    assert!(String::from_utf8_lossy(&md.stdout).contains("| property removed |"));
+    assert!(
+        String::from_utf8_lossy(&md.stdout).contains("| error | `response-property-removed` |")
+    );
     let strict = xtask(&[
         "diff",
         old.to_str().unwrap(),
@@ -371,4 +386,53 @@ fn the_cli_formats_and_fails_on_breaking() {
         stderr.contains("new side") && stderr.contains("matched zero nodes"),
         "{stderr}"
     );
+    // ... with every action's status against that side.
+    assert!(
+        stderr.contains("| **stale**: its target matches nothing |"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fail_on_a_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.yaml", &committed());
+    let mut added = committed();
+    props(&mut added, NA).insert(
+        "carrierName".into(),
+        json!({"type": "string", "nullable": true}),
+    );
+    let added = write(dir.path(), "added.yaml", &added);
+    let mut removed = committed();
+    props(&mut removed, NA).remove("city");
+    let removed = write(dir.path(), "removed.yaml", &removed);
+    let run = |new: &std::path::Path, level: &str| {
+        xtask(&[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--fail-on",
+            level,
+        ])
+        .status
+        .code()
+    };
+    // An info-level addition fails only `--fail-on info`.
+    assert_eq!(run(&added, "warning"), Some(0));
+    assert_eq!(run(&added, "info"), Some(1));
+    assert_eq!(run(&removed, "error"), Some(1));
+    let same = xtask(&[
+        "diff",
+        old.to_str().unwrap(),
+        old.to_str().unwrap(),
+        "--fail-on",
+        "info",
+    ]);
+    assert!(same.status.success());
+    // The levels are the rule table's.
+    let r = diff_with(|d| {
+        props(d, NA).remove("city");
+    });
+    assert_eq!(r.count_at_least(Level::Error), 1);
+    assert_eq!(r.count_at_least(Level::Info), 1);
 }

@@ -111,6 +111,7 @@ fn a_foreign_graph_shaped_spec_generates_via_spec_and_out() {
             "client.rs",
             "enums.rs",
             "mod.rs",
+            "models.rs",
             "operations.rs"
         ]
     );

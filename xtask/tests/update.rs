@@ -1,12 +1,16 @@
 //! `cargo xtask update` end to end, on a copy of the workspace's specs and
-//! generated code: a realistic upstream change gives a classified CHANGELOG
-//! entry, the new slice, its provenance and regenerated code; a change the
-//! overlay no longer fits writes nothing.
+//! generated code: a realistic upstream change gives a CHANGELOG entry (a
+//! release note, the version bump with the items that force it, the
+//! classified table, the overlay's status, the Rust API before and after),
+//! the new slice, its provenance and regenerated code; a change the overlay
+//! no longer fits writes nothing and says which actions no longer fit.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use xtask::diff::Bump;
 use xtask::slice::Origin;
+use xtask::update::{Options, SemverChecks};
 use xtask::{update, workspace_root};
 
 const NA: &str = "microsoft.graph.teamsAdministration.numberAssignment";
@@ -30,6 +34,19 @@ fn committed_slice() -> Value {
         .unwrap()
         .value
 }
+
+/// The scratch workspace's crate, for the version the bump is stated for.
+fn with_manifest(dir: &Path) {
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"graph-teams-admin\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+}
+
+const LISTING_ONLY: Options = Options {
+    semver_checks: SemverChecks::Never,
+};
 
 /// The full upstream document around an edited copy of the slice.
 fn upstream(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
@@ -73,7 +90,8 @@ fn a_realistic_update_is_recorded_and_regenerated() {
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         ..Default::default()
     };
-    let done = update::run(ws.path(), &from, &origin).unwrap();
+    with_manifest(ws.path());
+    let done = update::run_with(ws.path(), &from, &origin, &LISTING_ONLY).unwrap();
     assert!(done.slice_changed);
     assert_eq!(done.report.summary.changes, 3);
     assert_eq!(
@@ -97,11 +115,56 @@ fn a_realistic_update_is_recorded_and_regenerated() {
     );
     assert!(changelog.contains("microsoftgraph/msgraph-metadata `openapi/beta/openapi.yaml` at `0123456789abcdef0123456789abcdef01234567`"));
     assert!(
-        changelog.contains("| enum member added |")
-            && changelog.contains("| property removed |")
-            && changelog.contains("| operation added |"),
+        changelog.contains("| info | `enum-value-added` |")
+            && changelog.contains("| error | `response-property-removed` |")
+            && changelog.contains("| info | `endpoint-added` |"),
         "{changelog}"
     );
+    // The entry opens with the release note, then the bump and the items
+    // that force it, then the provenance and the table.
+    let entry = done.entry.as_deref().unwrap();
+    eprintln!("{entry}");
+    let lines: Vec<&str> = entry.lines().collect();
+    assert!(lines[0].starts_with("### Spec update from `openapi.yaml` ("));
+    assert_eq!(
+        lines[2],
+        "`numberAssignment.city` removed; New action `releaseNumber`; New number type `teamsPhoneCloud`."
+    );
+    assert!(
+        lines[4].starts_with(
+            "**Version bump for `graph-teams-admin`: minor (0.x: breaking; a major bump from 1.0 on) — 0.1.0 → 0.2.0.** Forced by: "
+        ),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[4].contains("`generated::types::NumberAssignment::city` (field removed)"),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[6].starts_with("Source sha256 `"), "{}", lines[6]);
+    assert!(changelog.contains(entry.trim()));
+    let api = done.report.rust_api.as_ref().unwrap();
+    assert_eq!(
+        (api.semver, api.predicted, api.agrees),
+        (Bump::Major, Bump::Major, true)
+    );
+    assert_eq!(api.next_version.as_deref(), Some("0.2.0"));
+    assert!(
+        entry.contains("The spec-level prediction (major) agrees."),
+        "{entry}"
+    );
+    assert!(
+        entry.contains("cargo semver-checks: not run (not requested)."),
+        "{entry}"
+    );
+    assert!(
+        entry.contains(
+            "| `generated::enums::NumberType::TeamsPhoneCloud` | variant | added | minor |"
+        ),
+        "{entry}"
+    );
+    assert!(entry.contains("still apply, 0 redundant"), "{entry}");
 
     let slice = read(
         ws.path(),
@@ -128,7 +191,7 @@ fn a_realistic_update_is_recorded_and_regenerated() {
     assert!(read(ws.path(), "generated/operations.rs").contains("release_number"));
 
     // The same document again: nothing new to record.
-    let again = update::run(ws.path(), &from, &origin).unwrap();
+    let again = update::run_with(ws.path(), &from, &origin, &LISTING_ONLY).unwrap();
     assert!(!again.slice_changed);
     assert_eq!(read(ws.path(), "CHANGELOG.md"), changelog);
 }
@@ -160,6 +223,11 @@ fn an_upstream_change_the_overlay_no_longer_fits_writes_nothing() {
             && text.contains("matched zero nodes"),
         "{text}"
     );
+    // Each action that no longer fits is named.
+    assert!(
+        text.contains("| **stale**: its target matches nothing |"),
+        "{text}"
+    );
     let after: Vec<String> = [
         "specs/graph-beta-teams-administration.openapi.yaml",
         "specs/source.toml",
@@ -171,4 +239,103 @@ fn an_upstream_change_the_overlay_no_longer_fits_writes_nothing() {
     .collect();
     assert_eq!(before, after, "nothing written");
     assert!(!ws.path().join("CHANGELOG.md").exists());
+}
+
+fn accepted() -> Value {
+    json!({
+        "description": "Accepted.",
+        "headers": {
+            "Location": {"description": "The operation to poll.", "required": true, "schema": {"type": "string"}},
+            "Retry-After": {"schema": {"type": "string"}}
+        }
+    })
+}
+
+/// Upstream starts documenting the 202 and its Location: the overlay
+/// action that adds them still matches but changes nothing, and the entry
+/// says it can go.
+#[test]
+fn an_overlay_action_upstream_now_agrees_with_is_reported() {
+    let ws = scratch();
+    let unassign = ASSIGN.replace("assignNumber", "unassignNumber");
+    let from = upstream(ws.path(), |d| {
+        for path in [ASSIGN, unassign.as_str()] {
+            d["paths"][path]["post"]["responses"]["202"] = accepted();
+        }
+    });
+    let done = update::run_with(ws.path(), &from, &Origin::default(), &LISTING_ONLY).unwrap();
+    assert!(done.slice_changed);
+    let o = done.report.overlay.as_ref().unwrap();
+    assert_eq!(o.redundant, 1, "{}", o.markdown());
+    let entry = done.entry.unwrap();
+    assert!(
+        entry.contains("1 redundant (upstream now agrees: delete them)"),
+        "{entry}"
+    );
+    assert!(
+        entry.contains(
+            "| **redundant**: upstream already says this, apart from wording | applies |"
+        ),
+        "{entry}"
+    );
+    assert!(
+        entry
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains("Graph now documents what 1 of our corrections said"),
+        "{entry}"
+    );
+    // Nothing changed in the API: the overlay said it all along.
+    assert!(done.report.changes.is_empty(), "{:#?}", done.report.changes);
+    assert_eq!(done.report.rust_api.as_ref().unwrap().semver, Bump::Patch);
+}
+
+/// Upstream also drops the 204 we remove: the removal matches nothing, so
+/// the update stops, and says the action is redundant rather than stale.
+#[test]
+fn a_removal_upstream_made_itself_stops_the_update_and_is_named() {
+    let ws = scratch();
+    let unassign = ASSIGN.replace("assignNumber", "unassignNumber");
+    let from = upstream(ws.path(), |d| {
+        for path in [ASSIGN, unassign.as_str()] {
+            let r = d["paths"][path]["post"]["responses"]
+                .as_object_mut()
+                .unwrap();
+            r.remove("204");
+            r.insert("202".into(), accepted());
+        }
+    });
+    let err = update::run_with(ws.path(), &from, &Origin::default(), &LISTING_ONLY).unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("| 0 (remove) | **redundant**: what it removes is already gone upstream |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| 1 (update) | **redundant**: upstream already says this, apart from wording |"
+        ),
+        "{text}"
+    );
+    assert!(!ws.path().join("CHANGELOG.md").exists());
+}
+
+#[test]
+fn semver_checks_runs_only_where_it_can() {
+    let ws = scratch();
+    let from = upstream(ws.path(), realistic);
+    // No crate manifest in the workspace: nothing for cargo-semver-checks.
+    let done = update::run(ws.path(), &from, &Origin::default()).unwrap();
+    let api = done.report.rust_api.as_ref().unwrap();
+    assert!(api.semver_checks.is_none());
+    assert!(
+        api.semver_checks_skipped
+            .as_deref()
+            .unwrap()
+            .contains("names no package"),
+        "{api:?}"
+    );
+    // Without a version, the bump is stated in semver terms alone.
+    assert_eq!(api.bump, "major (in semver terms)");
 }

@@ -17,6 +17,7 @@
 
 pub mod baseline;
 pub mod build;
+pub mod diff;
 pub mod synthetic_csdl;
 pub mod synthetic_openapi;
 
@@ -49,6 +50,8 @@ pub enum Target {
     Sdk,
     /// A clean build of a program using the SDK, against graph-rs-sdk.
     Build,
+    /// `xtask diff` on two large synthetic descriptions and on two slices.
+    Diff,
 }
 
 impl Target {
@@ -60,6 +63,7 @@ impl Target {
             Target::Generate => "generate",
             Target::Sdk => "sdk",
             Target::Build => "build",
+            Target::Diff => "diff",
         }
     }
 }
@@ -73,6 +77,7 @@ pub fn run(root: &Path, target: Target, size_mb: usize, runs: usize) -> Result<S
         Target::Generate => generate(root, runs),
         Target::Sdk => sdk(root),
         Target::Build => build::build(root, runs),
+        Target::Diff => diff::diff(root, size_mb, runs),
     }
 }
 
@@ -97,8 +102,11 @@ pub fn measure(cmd: &mut Command) -> Result<Run> {
         .with_context(|| format!("cannot start {cmd:?}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data; all zeroes is a valid value.
+    #[allow(unsafe_code)]
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: waiting for our own child with valid out-pointers.
+    #[allow(unsafe_code)]
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
     if r != pid {

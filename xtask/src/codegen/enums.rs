@@ -4,7 +4,11 @@
 //! typify's enums are closed: a member the service adds later fails the whole
 //! response. We generate these instead and hand them to typify through
 //! `with_replacement`, so every use (plain, `Option`, `Vec`) refers to them.
-//! [`module`] writes `enums.rs`; tokens only, no files.
+//! Each implements the generated `OpenEnum` trait, and `ALL` lists them, so
+//! code that handles every enum (`$filter` literals, summaries) needs no
+//! list of its own. `==` and `Hash` go by wire name: a catch-all holding a
+//! known member's name is that member. [`module`] writes `enums.rs`; tokens
+//! only, no files.
 
 use anyhow::{Result, bail};
 use proc_macro2::TokenStream;
@@ -116,13 +120,16 @@ impl EnumSpec {
             quote! { Self::#ident, }
         });
         let count = self.members.len();
+        let members = &self.members;
+        let rust_name = &self.rust_name;
+        let component = &self.component;
         let catch_all_doc_attr = tokens::doc(
             "A member this version of the SDK does not know, with its exact wire name.",
         );
         let doc_attr = tokens::doc(&doc);
         quote! {
             #doc_attr
-            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            #[derive(Clone, Debug, Eq)]
             #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
@@ -142,9 +149,40 @@ impl EnumSpec {
                     }
                 }
 
-                /// True unless this is a member the SDK does not know.
+                /// True unless this is a member the SDK does not know (by
+                /// wire name, like `==`).
                 pub fn is_known(&self) -> bool {
-                    !matches!(self, Self::#catch_all(_))
+                    match self {
+                        Self::#catch_all(raw) => <Self as OpenEnum>::KNOWN_NAMES.contains(&raw.as_str()),
+                        _ => true,
+                    }
+                }
+            }
+
+            impl OpenEnum for #name {
+                const NAME: &'static str = #rust_name;
+                const COMPONENT: &'static str = #component;
+                const KNOWN_NAMES: &'static [&'static str] = &[#(#members),*];
+                fn as_str(&self) -> &str {
+                    #name::as_str(self)
+                }
+                fn is_known(&self) -> bool {
+                    #name::is_known(self)
+                }
+            }
+
+            /// Compares wire names: [`Self::UnknownValue`] holding a known
+            /// member's name equals that member.
+            impl PartialEq for #name {
+                fn eq(&self, other: &Self) -> bool {
+                    self.as_str() == other.as_str()
+                }
+            }
+
+            /// Hashes the wire name, consistently with [`PartialEq`].
+            impl ::std::hash::Hash for #name {
+                fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                    self.as_str().hash(state)
                 }
             }
 
@@ -213,10 +251,50 @@ impl EnumSpec {
     }
 }
 
+/// What every generated enum implements, and the list of them: what code
+/// that handles "any open enum" (`$filter` literals, summaries) builds on
+/// instead of a hand-kept list.
+fn support_tokens(specs: &[EnumSpec]) -> TokenStream {
+    let all = specs.iter().map(|e| {
+        let name = format_ident!("{}", e.rust_name);
+        let rust_name = &e.rust_name;
+        quote! { (#rust_name, <#name as OpenEnum>::KNOWN_NAMES), }
+    });
+    quote! {
+        /// Implemented by every open enum of this module: the wire name of a
+        /// value and the members the SDK knows, for code that handles any
+        /// open enum (`$filter` literals, summaries) without a list of them.
+        pub trait OpenEnum
+        where
+            Self: Clone + ::std::fmt::Debug + ::std::fmt::Display + Eq + ::std::hash::Hash,
+            Self: AsRef<str> + From<String> + for<'a> From<&'a str>,
+            Self: ::serde::Serialize + ::serde::de::DeserializeOwned,
+        {
+            /// The Rust type name.
+            const NAME: &'static str;
+            /// The description's name for the enum (its component key).
+            const COMPONENT: &'static str;
+            /// Wire names of every member the SDK knows, in the service's
+            /// declaration order.
+            const KNOWN_NAMES: &'static [&'static str];
+            /// The wire name.
+            fn as_str(&self) -> &str;
+            /// True unless this is a member the SDK does not know.
+            fn is_known(&self) -> bool;
+        }
+
+        /// Every open enum of this module, by Rust name, with the wire names
+        /// of the members it knows.
+        pub const ALL: &[(&str, &[&str])] = &[#(#all)*];
+    }
+}
+
 /// The whole `enums.rs` module body.
 pub fn module(specs: &[EnumSpec]) -> TokenStream {
+    let support = support_tokens(specs);
     let items = specs.iter().map(EnumSpec::tokens);
     quote! {
+        #support
         #(#items)*
     }
 }

@@ -1,21 +1,24 @@
 //! Stage 3, code generation (`cargo xtask generate`): prepared description
 //! ([`crate::spec::prepare`]: spec + overlay) → normalised description →
 //! progenitor (request plumbing, models) + our own generators (open enums,
-//! action bodies, operation table) → formatted files.
+//! action bodies, operation table, model facts) → formatted files.
 //!
 //! Everything is produced in memory first; nothing is written unless the
 //! whole pipeline succeeded. The output depends only on the input bytes and
 //! the settings, so two runs give identical files.
 //!
 //! The room: [`normalize`] (passes for typify/progenitor), [`names`] (Rust
-//! names), [`enums`], [`bodies`] and [`operations`] (our generators),
-//! [`postprocess`] (fixes on progenitor's syntax tree), [`tokens`] (doc
-//! attribute helpers) and, here, the driver plus [`write`](fn@write)/[`check`]. Uses
+//! names), [`enums`], [`bodies`], [`operations`] and [`models`] (our
+//! generators; `models` reads progenitor's output too), [`postprocess`]
+//! (fixes on progenitor's syntax tree), [`tokens`] (doc attribute helpers)
+//! and, here, the driver, the crate-root re-export list (`mod.rs`'s
+//! `exports`), plus [`write`](fn@write)/[`check`]. Uses
 //! [`crate::spec`] only; [`write`](fn@write) is the one function that touches the
 //! output directory.
 
 pub mod bodies;
 pub mod enums;
+pub mod models;
 pub mod names;
 pub mod normalize;
 pub mod operations;
@@ -25,7 +28,7 @@ pub mod tokens;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
 use quote::quote;
@@ -190,7 +193,22 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
     postprocess::default_extra_in_builders(&mut client_file);
     postprocess::drop_api_version_header(&mut client_file);
     postprocess::move_headers_into_empty_responses(&mut client_file);
+    postprocess::non_exhaustive_models(&mut client_file);
+    postprocess::model_defaults(&mut client_file);
+    let model_names = models::model_names(&client_file);
+    let model_specs = models::model_specs(&doc, &type_names, &model_names);
+    let page_specs = models::page_specs(&name, &client_file, &rows)?;
+    let exports = Exports {
+        models: model_names,
+        enums: enum_specs.iter().map(|e| e.rust_name.clone()).collect(),
+        bodies: body_specs.iter().map(|b| b.rust_name.clone()).collect(),
+    };
+    exports.check(&name)?;
     files.insert("client.rs".to_owned(), render(&head, &client_file));
+    files.insert(
+        "models.rs".to_owned(),
+        format_file(&head, models::module(&model_specs, &page_specs), "models")?,
+    );
     files.insert(
         "enums.rs".to_owned(),
         format_file(&head, enums::module(&enum_specs), "enums")?,
@@ -207,11 +225,78 @@ pub fn generate_prepared(prepared: &Prepared, settings: &Settings) -> Result<Out
         "mod.rs".to_owned(),
         format_file(
             &head,
-            mod_rs(prepared, &api, mount, &enum_specs, &body_specs, &rows),
+            mod_rs(
+                prepared,
+                &api,
+                mount,
+                &enum_specs,
+                &body_specs,
+                &rows,
+                &exports,
+            ),
             "mod.rs",
         )?,
     );
     Ok(Output { files })
+}
+
+/// What a crate mounting the output re-exports at its root
+/// (`pub use generated::exports::*`): every type progenitor emitted in
+/// `types`, every open enum, every action body, with their support types.
+#[derive(Debug, Clone)]
+struct Exports {
+    models: Vec<String>,
+    enums: Vec<String>,
+    bodies: Vec<String>,
+}
+
+/// Support items re-exported next to the enums and the bodies.
+const ENUM_SUPPORT: &str = "OpenEnum";
+const BODY_SUPPORT: &str = "Nullable";
+
+impl Exports {
+    /// The three lists share one namespace at the crate root.
+    fn check(&self, name: &str) -> Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
+        for n in self
+            .models
+            .iter()
+            .chain(&self.enums)
+            .chain(&self.bodies)
+            .map(String::as_str)
+            .chain([ENUM_SUPPORT, BODY_SUPPORT])
+        {
+            if !seen.insert(n) {
+                bail!(
+                    "{name}: two generated types are both named `{n}`; rename one in the overlay"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let idents = |names: &[String], support: &str| -> Vec<proc_macro2::Ident> {
+            std::iter::once(support)
+                .filter(|s| !s.is_empty())
+                .chain(names.iter().map(String::as_str))
+                .map(|n| quote::format_ident!("{}", n))
+                .collect()
+        };
+        let models = idents(&self.models, "");
+        let enums = idents(&self.enums, ENUM_SUPPORT);
+        let bodies = idents(&self.bodies, BODY_SUPPORT);
+        quote! {
+            /// Everything a crate mounting this directory re-exports at its
+            /// root (`pub use generated::exports::*;`): every model, open enum
+            /// and action body, by name, so a new one needs no hand edit.
+            pub mod exports {
+                pub use super::types::{#(#models),*};
+                pub use super::enums::{#(#enums),*};
+                pub use super::bodies::{#(#bodies),*};
+            }
+        }
+    }
 }
 
 fn mod_rs(
@@ -221,6 +306,7 @@ fn mod_rs(
     enums: &[EnumSpec],
     bodies: &[BodySpec],
     rows: &[operations::OperationRow],
+    exports: &Exports,
 ) -> TokenStream {
     let server = api
         .servers
@@ -249,6 +335,7 @@ fn mod_rs(
         bodies.len(),
     );
     let doc_attr = tokens::inner_doc(&doc);
+    let exports_tokens = exports.tokens();
     quote! {
         #doc_attr
 
@@ -264,6 +351,12 @@ fn mod_rs(
 
         /// One row per operation: method, path, kind, long-running, paging.
         pub mod operations;
+
+        /// Facts about the models: their properties by kind, and which
+        /// response types are pages of a list.
+        pub mod models;
+
+        #exports_tokens
     }
 }
 

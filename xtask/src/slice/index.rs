@@ -51,6 +51,7 @@ pub trait Document {
 }
 
 /// A parsed tree (small documents, CSDL conversions, non-block YAML).
+#[derive(Debug)]
 pub struct Tree(pub Value);
 
 impl Document for Tree {
@@ -144,6 +145,16 @@ pub struct Indexed<S: Entries> {
     index: Index<S::At>,
 }
 
+impl<S: Entries> std::fmt::Debug for Indexed<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexed")
+            .field("top_keys", &self.index.top.len())
+            .field("paths", &self.index.paths.len())
+            .field("component_kinds", &self.index.components.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<S: Entries> Document for Indexed<S> {
     fn top_keys(&self) -> Vec<String> {
         self.index.top.iter().map(|(k, _)| k.clone()).collect()
@@ -193,6 +204,15 @@ impl<S: Entries> Document for Indexed<S> {
 pub struct YamlText<'a> {
     name: String,
     text: &'a str,
+}
+
+impl std::fmt::Debug for YamlText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YamlText")
+            .field("name", &self.name)
+            .field("bytes", &self.text.len())
+            .finish()
+    }
 }
 
 /// Byte range of one `key: value` entry, its first line (0-based) and its
@@ -386,6 +406,7 @@ fn shift_lines(message: &str, offset: usize) -> String {
 }
 
 /// JSON text, indexed as borrowed raw values (no tree is built).
+#[derive(Debug)]
 pub struct JsonText {
     name: String,
 }
@@ -396,7 +417,7 @@ fn raw_entries<'a>(raw: &'a serde_json::value::RawValue) -> serde_json::Result<R
     struct V<'a>(std::marker::PhantomData<&'a ()>);
     impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
         type Value = RawMap<'a>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object")
         }
         fn visit_map<M: serde::de::MapAccess<'de>>(
@@ -446,6 +467,7 @@ impl JsonText {
 }
 
 /// [`JsonText`] with the lifetime of the text its raw values borrow.
+#[derive(Debug)]
 pub struct JsonRaw<'a> {
     text: JsonText,
     _text: std::marker::PhantomData<&'a str>,

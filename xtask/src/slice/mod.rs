@@ -221,6 +221,15 @@ pub struct Cut {
     pub provenance: Provenance,
 }
 
+impl std::fmt::Debug for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cut")
+            .field("text_bytes", &self.text.len())
+            .field("provenance", &self.provenance)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Where a cut came from, when the caller knows.
 #[derive(Clone, Debug, Default)]
 pub struct Origin {

@@ -95,9 +95,41 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Value> {
                 loc.line(),
                 loc.column()
             ),
-            None => anyhow::anyhow!("{}: invalid YAML: {e}", path.display()),
+            // Errors about the stream as a whole (a second document) carry
+            // no location: find the line where the error first shows.
+            None => match first_line_with_error(text, &e.to_string()) {
+                Some(line) => anyhow::anyhow!(
+                    "{}:{line}:1: invalid YAML: {e} (first seen in line {line})",
+                    path.display()
+                ),
+                None => anyhow::anyhow!("{}: invalid YAML: {e}", path.display()),
+            },
         }),
     }
+}
+
+/// Where an error libyaml reports without a location (a second document,
+/// for one) first shows: the fewest leading lines that give the same error
+/// (by bisection, assuming that longer prefixes keep giving it).
+fn first_line_with_error(text: &str, message: &str) -> Option<usize> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|i| *i < text.len())
+        .collect();
+    let fails = |lines: usize| {
+        let end = starts.get(lines).copied().unwrap_or(text.len());
+        serde_yaml_ng::from_str::<Value>(&text[..end])
+            .is_err_and(|e| e.location().is_none() && e.to_string() == message)
+    };
+    let (mut lo, mut hi) = (1, starts.len());
+    if hi == 0 || !fails(hi) {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if fails(mid) { hi = mid } else { lo = mid + 1 }
+    }
+    Some(lo)
 }
 
 /// Escapes one JSON Pointer segment (RFC 6901).
@@ -216,7 +248,13 @@ pub fn prepare(spec_path: &Path, overlay_path: Option<&Path>) -> Result<Prepared
         Some(p) => {
             let loaded = overlay::load(p)?;
             let oname = loaded.source.path.display().to_string();
-            overlay::apply(&oname, &loaded.overlay, &mut value)?;
+            // An action that no longer matches is as likely a change in the
+            // spec as in the overlay: name both.
+            overlay::apply(
+                &format!("{oname} (applied to {name})"),
+                &loaded.overlay,
+                &mut value,
+            )?;
             let after = format!("{name} after applying {oname}");
             check_openapi_version(&after, &value)?;
             check_refs(&after, &value)?;
@@ -229,4 +267,27 @@ pub fn prepare(spec_path: &Path, overlay_path: Option<&Path>) -> Result<Prepared
         overlay,
         doc: value,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_yaml_document_is_located() {
+        for (text, line) in [
+            (
+                &b"# c\n---\nopenapi: 3.0.4\ninfo: {}\n---\npaths: {}\n"[..],
+                5,
+            ),
+            (b"# c\n  title: t\n  version: '1'\nactions: []\n", 4),
+            (b"-# c\n# d\nopenapi: 3.0.4\n", 3),
+        ] {
+            let err = parse(Path::new("two.yaml"), text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("two.yaml:{line}:1: invalid YAML")),
+                "{err}"
+            );
+        }
+    }
 }

@@ -391,7 +391,7 @@ struct Emitter<'m, 'a> {
 }
 
 /// Builds the document.
-pub(crate) fn document(m: &Model) -> Result<Value> {
+pub(crate) fn document(m: &Model<'_>) -> Result<Value> {
     let mut derived: HashMap<String, Vec<String>> = HashMap::new();
     for t in m.local_types() {
         if let TypeDef::Structured(s) = t

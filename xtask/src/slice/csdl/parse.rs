@@ -43,7 +43,11 @@ impl El<'_> {
     }
 
     /// Reads the attributes named in `keys`, in one pass.
-    fn attrs<const N: usize>(&self, src: &Source, keys: [&str; N]) -> Result<[Option<String>; N]> {
+    fn attrs<const N: usize>(
+        &self,
+        src: &Source<'_>,
+        keys: [&str; N],
+    ) -> Result<[Option<String>; N]> {
         let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
         for a in self.e.attributes() {
             let a = a.map_err(|e| {
@@ -68,7 +72,7 @@ impl El<'_> {
         Ok(out)
     }
 
-    fn required(&self, src: &Source, value: Option<String>, key: &str) -> Result<String> {
+    fn required(&self, src: &Source<'_>, value: Option<String>, key: &str) -> Result<String> {
         value.ok_or_else(|| {
             anyhow!(
                 "{}: <{}> has no {key} attribute",
@@ -184,7 +188,7 @@ impl<'s> Xml<'s> {
 }
 
 /// The streaming pass. `target` is the namespace read in full.
-pub(crate) fn parse(src: &Source, target: &str) -> Result<Parsed> {
+pub(crate) fn parse(src: &Source<'_>, target: &str) -> Result<Parsed> {
     let mut x = Xml::new(src, 0);
     let mut out = Parsed::default();
     let mut seen_root = false;
@@ -362,7 +366,7 @@ fn container<'s>(x: &mut Xml<'s>, el: &El<'s>, ns: &str, out: &mut Parsed) -> Re
     Ok(())
 }
 
-fn target_schema(x: &mut Xml, ns: &str, out: &mut Parsed) -> Result<()> {
+fn target_schema(x: &mut Xml<'_>, ns: &str, out: &mut Parsed) -> Result<()> {
     while let Some(c) = x.child("Schema")? {
         match c.local() {
             "EntityType" | "ComplexType" | "EnumType" | "TypeDefinition" => {
@@ -621,21 +625,21 @@ fn annotation<'s>(x: &mut Xml<'s>, el: &El<'s>) -> Result<Option<RawNote>> {
 }
 
 /// Parses the type element that starts at `offset`.
-pub(crate) fn type_at(src: &Source, offset: usize, ns: &str) -> Result<TypeDef> {
+pub(crate) fn type_at(src: &Source<'_>, offset: usize, ns: &str) -> Result<TypeDef> {
     let mut x = Xml::new(src, offset);
     let el = first_element(&mut x)?;
     type_element(&mut x, &el, ns)
 }
 
 /// Parses the `<Action>` or `<Function>` that starts at `offset`.
-pub(crate) fn operation_at(src: &Source, offset: usize, ns: &str) -> Result<Operation> {
+pub(crate) fn operation_at(src: &Source<'_>, offset: usize, ns: &str) -> Result<Operation> {
     let mut x = Xml::new(src, offset);
     let el = first_element(&mut x)?;
     operation(&mut x, &el, ns)
 }
 
 /// Parses the `<Annotations>` block that starts at `offset`.
-pub(crate) fn annotations_at(src: &Source, offset: usize) -> Result<AnnotationsBlock> {
+pub(crate) fn annotations_at(src: &Source<'_>, offset: usize) -> Result<AnnotationsBlock> {
     let mut x = Xml::new(src, offset);
     let el = first_element(&mut x)?;
     annotations(&mut x, &el)
