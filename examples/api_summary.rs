@@ -3,8 +3,8 @@
 //!
 //! `cargo run --example api_summary`
 
+use graph_teams_admin::generated::enums;
 use graph_teams_admin::generated::operations::{OPERATIONS, OperationKind};
-use graph_teams_admin::*;
 
 fn main() {
     println!(
@@ -30,24 +30,7 @@ fn main() {
     }
     println!();
     println!("Open enums (known members; anything else arrives as UnknownValue):");
-    macro_rules! show {
-        ($($ty:ty),*) => {$(
-            let members: Vec<&str> = <$ty>::KNOWN.iter().map(|m| m.as_str()).collect();
-            println!("  {:<27} {}", stringify!($ty), members.join(", "));
-        )*};
+    for (name, members) in enums::ALL {
+        println!("  {name:<27} {}", members.join(", "));
     }
-    show!(
-        NumberType,
-        ActivationState,
-        AssignmentCategory,
-        AssignmentStatus,
-        NumberCapability,
-        NumberSource,
-        PortInStatus,
-        CustomerAction,
-        ReverseNumberLookupOption,
-        AccountType,
-        AssignmentType,
-        LongRunningOperationStatus
-    );
 }

@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, LOCATION};
 
 use crate::auth::{StaticTokenCredential, default_scope};
 use crate::bridge;
+use crate::entity;
 use crate::error::{Error, ErrorContext, GraphError, Result};
 use crate::generated::bodies::{
     AssignNumberBody, AssignPolicyBody, UnassignNumberBody, UnassignPolicyBody, UpdateNumberBody,
@@ -21,8 +22,8 @@ use crate::generated::types::{
 };
 use crate::generated::{self};
 use crate::operation::{Operation, PollOptions};
-use crate::paging::{DEFAULT_PAGE_SIZE, FetchAt, Pager};
-use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::paging::{Collection, FetchAt, Pager};
+use crate::pipeline::{DEFAULT_BODY_LIMIT, Pipeline, PipelineConfig};
 use crate::query::{Filter, ListQuery};
 use crate::retry::{RetryPolicy, retry_after};
 use crate::validate;
@@ -43,6 +44,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     poll: PollOptions,
     prefer_unknown_enum_members: bool,
+    body_limit: u64,
     http: Option<reqwest::Client>,
 }
 
@@ -53,6 +55,11 @@ impl std::fmt::Debug for ClientBuilder {
             .field("has_credential", &self.credential.is_some())
             .field("retry", &self.retry)
             .field("poll", &self.poll)
+            .field(
+                "prefer_unknown_enum_members",
+                &self.prefer_unknown_enum_members,
+            )
+            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
 }
@@ -68,14 +75,17 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent_suffix: None,
             poll: PollOptions::default(),
-            prefer_unknown_enum_members: false,
+            prefer_unknown_enum_members: true,
+            body_limit: DEFAULT_BODY_LIMIT,
             http: None,
         }
     }
 }
 
 impl ClientBuilder {
-    /// Base URL; default [`GRAPH_BETA`].
+    /// Base URL; default [`GRAPH_BETA`]. It must be `https`, or `http` on a
+    /// loopback host (`127.0.0.1`, `[::1]`, `localhost`: the emulator):
+    /// a bearer token never travels in clear text over a network.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -134,15 +144,31 @@ impl ClientBuilder {
         self
     }
 
-    /// Send `Prefer: include-unknown-enum-members`, so the service returns
-    /// members added after `unknownFutureValue` (such as `ineligibleUser`)
-    /// instead of the sentinel.
+    /// Whether to send `Prefer: include-unknown-enum-members` (default:
+    /// yes), so the service returns members added after
+    /// `unknownFutureValue` (such as `ineligibleUser`) instead of the
+    /// sentinel. Every enum of this SDK is open, so a new member is kept
+    /// with its wire name rather than failing. `false` opts out.
+    /// [`Client::unknown_enum_members_applied`] tells whether the service
+    /// confirmed it (`Preference-Applied`).
     pub fn include_unknown_enum_members(mut self, yes: bool) -> Self {
         self.prefer_unknown_enum_members = yes;
         self
     }
 
-    /// Use this `reqwest::Client` (its own timeouts apply).
+    /// The largest answer body read, in bytes after decompression (default
+    /// 32 MiB). A larger one is cut off there with
+    /// [`Error::BodyTooLarge`], so a misbehaving server or proxy cannot
+    /// make the client hold unbounded memory.
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Use this `reqwest::Client` (its own timeouts apply). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: the client this
+    /// builder makes follows no redirects, so that nothing (a `307` resends
+    /// the body) goes where a redirect points.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -162,6 +188,22 @@ impl ClientBuilder {
                 reason: format!("{base_url} must be http(s)"),
             });
         }
+        if base_url.scheme() == "http" && !is_loopback(&base_url) {
+            return Err(Error::InvalidInput {
+                argument: "base_url",
+                reason: format!(
+                    "{base_url} is plain http on a host that is not loopback: a bearer token \
+                     would travel in clear text. Use https (http is accepted only for \
+                     127.0.0.1, [::1] and localhost, such as the emulator)"
+                ),
+            });
+        }
+        if !base_url.username().is_empty() || base_url.password().is_some() {
+            return Err(Error::InvalidInput {
+                argument: "base_url",
+                reason: "must not carry user credentials".into(),
+            });
+        }
         crate::cloud::check(&base_url)?;
         let credential = self.credential.ok_or(Error::InvalidInput {
             argument: "credential",
@@ -176,6 +218,7 @@ impl ClientBuilder {
                 ),
             });
         }
+        let own_http = self.http.is_none();
         let http = match self.http {
             Some(h) => h,
             None => crate::transport::http_client(self.timeout, self.connect_timeout)?,
@@ -193,6 +236,8 @@ impl ClientBuilder {
             http: http.clone(),
             user_agent,
             prefer_unknown_enum_members: self.prefer_unknown_enum_members,
+            body_limit: self.body_limit,
+            own_http,
         });
         let generated =
             generated::Client::new_with_client(pipeline.base_url(), http, pipeline.clone());
@@ -213,17 +258,41 @@ pub struct Client {
     poll: PollOptions,
 }
 
+/// Whether a base URL's host is loopback (the only place `http` may go).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A [`Pager`] over a generated list operation with a [`ListQuery`]
-/// applied; each page is fetched with the query and its own `$skip`.
+/// applied: only the options the caller set are sent (refused when the
+/// collection does not document them), and later pages come from
+/// `@odata.nextLink`, or from `$skip` where the collection pages that way.
 macro_rules! list_pager {
-    ($self:ident, $query:ident, $op:ident) => {{
+    ($self:ident, $query:ident, $op:ident, $collection:expr) => {{
+        let collection: &'static Collection = $collection;
+        if let Err(e) = collection.check(&$query) {
+            return Pager::failed(e);
+        }
         let client = $self.clone();
-        let page = $query.top.unwrap_or(DEFAULT_PAGE_SIZE);
-        let first = $query.skip.unwrap_or(0);
-        let fetch: FetchAt<_> = Arc::new(move |skip| {
+        let first = $query.skip;
+        let page_size = collection.skip_paging(&$query);
+        let fetch: FetchAt<_> = Arc::new(move |skip: Option<u64>| {
             let (client, q) = (client.clone(), $query.clone());
             async move {
-                let mut b = client.generated.$op().top(page).skip(skip);
+                let mut b = client.generated.$op();
+                if let Some(top) = q.top {
+                    b = b.top(top);
+                }
+                if let Some(skip) = skip {
+                    b = b.skip(skip);
+                }
                 if let Some(f) = &q.filter {
                     b = b.filter(f.clone());
                 }
@@ -236,11 +305,12 @@ macro_rules! list_pager {
                 if q.count {
                     b = b.count(true);
                 }
-                Ok(bridge::run(stringify!($op), b.send()).await?.into_inner())
+                let (rv, url) = bridge::run_at(stringify!($op), b.send()).await?;
+                Ok((rv.into_inner(), url))
             }
             .boxed()
         });
-        Pager::new($self.pipeline.clone(), fetch, first, page)
+        Pager::new($self.pipeline.clone(), fetch, first, page_size)
     }};
 }
 
@@ -261,24 +331,35 @@ impl Client {
         self.pipeline.base_url()
     }
 
-    fn accepted(
-        &self,
-        operation: &'static str,
-        status: u16,
-        headers: &HeaderMap,
-    ) -> Result<Operation> {
-        let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-            let mut e = GraphError::from_answer(&ErrorContext::new(operation, 1, None), status, headers, None, None);
+    /// Whether the service confirmed `Prefer: include-unknown-enum-members`
+    /// (`Preference-Applied`) in its last answer: `None` before any answer
+    /// or when the preference is not sent
+    /// ([`ClientBuilder::include_unknown_enum_members`]). When it is
+    /// `Some(false)`, members added after `unknownFutureValue` may arrive as
+    /// `unknownFutureValue`.
+    pub fn unknown_enum_members_applied(&self) -> Option<bool> {
+        self.pipeline.unknown_enum_members_applied()
+    }
+
+    /// The 202 of an action: its `Location` (resolved against the request's
+    /// URL when relative) becomes the [`Operation`].
+    fn accepted(&self, operation: &'static str, a: bridge::Accepted<'_>) -> Result<Operation> {
+        let Some(location) = a.headers.get(LOCATION) else {
+            let crid = a.client_request_id();
+            let cx = ErrorContext::new(operation, a.attempts(), crid.as_deref());
+            let mut e = GraphError::from_answer(&cx, a.status, a.headers, None, None);
             e.code = "missingLocation".into();
             e.message = "the service accepted the request but sent no Location to poll; list the number to see its state".into();
-            Error::Graph(Box::new(e))
-        })?;
-        let url = self.pipeline.follow_text("Location", location)?;
+            return Err(Error::Graph(Box::new(e)));
+        };
+        let url = self
+            .pipeline
+            .follow_header_text("Location", location, || a.url())?;
         Ok(Operation::new(
             self.pipeline.clone(),
             url,
             self.poll.clone(),
-            retry_after(headers),
+            retry_after(a.headers),
         ))
     }
 
@@ -294,7 +375,7 @@ impl Client {
         bridge::run_action(
             "assign_number",
             self.generated.assign_number().body(body).send(),
-            |status, headers| self.accepted("assign_number", status, headers),
+            |a| self.accepted("assign_number", a),
         )
         .await?
     }
@@ -306,7 +387,7 @@ impl Client {
         bridge::run_action(
             "unassign_number",
             self.generated.unassign_number().body(body).send(),
-            |status, headers| self.accepted("unassign_number", status, headers),
+            |a| self.accepted("unassign_number", a),
         )
         .await?
     }
@@ -318,7 +399,7 @@ impl Client {
         bridge::run_action(
             "update_number",
             self.generated.update_number().body(body).send(),
-            |_, _| (),
+            |_| (),
         )
         .await?;
         Ok(())
@@ -329,7 +410,7 @@ impl Client {
     pub fn operation(&self, id_or_url: &str) -> Result<Operation> {
         validate::non_empty("operation", id_or_url)?;
         let url = if id_or_url.contains("://") {
-            self.pipeline.follow("operation URL", id_or_url)?
+            self.pipeline.follow("operation URL", id_or_url, None)?
         } else {
             let mut url = reqwest::Url::parse(&format!(
                 "{}/admin/teams/telephoneNumberManagement/operations/",
@@ -350,7 +431,9 @@ impl Client {
         ))
     }
 
-    /// One telephone number record by id.
+    /// One telephone number record by id. Also reads the `{"value": {...}}`
+    /// shape Microsoft's documentation shows; an answer with none of the
+    /// record's properties is an [`Error::Decode`], never an empty record.
     pub async fn number_assignment(&self, id: &str) -> Result<NumberAssignment> {
         validate::non_empty("id", id)?;
         let rv = bridge::run(
@@ -361,12 +444,21 @@ impl Client {
                 .send(),
         )
         .await?;
-        Ok(rv.into_inner())
+        let headers = rv.headers().clone();
+        let cx = ErrorContext::new("get_number_assignment", 1, None);
+        entity::unwrap(rv.into_inner(), &cx, &headers)
     }
 
-    /// The number inventory, as a stream of records.
+    /// The number inventory, as a stream of records. Pages by
+    /// `@odata.nextLink`, or by `$skip` (documented for this collection,
+    /// with a default page of 500) when the service sends none.
     pub fn number_assignments(&self, query: ListQuery) -> Pager<NumberAssignment> {
-        list_pager!(self, query, list_number_assignments)
+        list_pager!(
+            self,
+            query,
+            list_number_assignments,
+            &Collection::NUMBER_ASSIGNMENTS
+        )
     }
 
     /// How many numbers match a filter (`$count`); `None` counts them all.
@@ -394,17 +486,28 @@ impl Client {
         })
     }
 
-    /// Long-running operations known to the service.
+    /// Long-running operations known to the service (pages by
+    /// `@odata.nextLink`).
     pub fn operations(&self, query: ListQuery) -> Pager<TelephoneNumberLongRunningOperation> {
-        list_pager!(self, query, list_operations)
+        list_pager!(self, query, list_operations, &Collection::OPERATIONS)
     }
 
-    /// Teams configuration of users.
+    /// Teams configuration of users (pages by `@odata.nextLink`). The
+    /// collection documents `$select`, `$filter`, `$top`, `$expand` and
+    /// `$orderby`: a query with `skip` or `count` is refused with
+    /// [`Error::InvalidInput`] before anything is sent.
     pub fn user_configurations(&self, query: ListQuery) -> Pager<TeamsUserConfiguration> {
-        list_pager!(self, query, list_user_configurations)
+        list_pager!(
+            self,
+            query,
+            list_user_configurations,
+            &Collection::USER_CONFIGURATIONS
+        )
     }
 
     /// One user's Teams configuration (the id is the user's object id).
+    /// Reads the documented `{"value": {...}}` shape too; an answer with
+    /// none of the record's properties is an [`Error::Decode`].
     pub async fn user_configuration(&self, user_id: &str) -> Result<TeamsUserConfiguration> {
         validate::non_empty("user_id", user_id)?;
         let rv = bridge::run(
@@ -415,7 +518,9 @@ impl Client {
                 .send(),
         )
         .await?;
-        Ok(rv.into_inner())
+        let headers = rv.headers().clone();
+        let cx = ErrorContext::new("get_user_configuration", 1, None);
+        entity::unwrap(rv.into_inner(), &cx, &headers)
     }
 
     /// The policy ids of a policy instance, from its type
@@ -429,7 +534,7 @@ impl Client {
         validate::non_empty("name", name)?;
         let client = self.clone();
         let (policy_type, name) = (policy_type.to_owned(), name.to_owned());
-        let fetch: FetchAt<_> = Arc::new(move |skip| {
+        let fetch: FetchAt<_> = Arc::new(move |skip: Option<u64>| {
             let (client, policy_type, name) = (client.clone(), policy_type.clone(), name.clone());
             async move {
                 let mut b = client
@@ -437,14 +542,15 @@ impl Client {
                     .get_policy_id()
                     .type_(policy_type)
                     .name(name);
-                if skip > 0 {
+                if let Some(skip) = skip {
                     b = b.skip(skip);
                 }
-                Ok(bridge::run("get_policy_id", b.send()).await?.into_inner())
+                let (rv, url) = bridge::run_at("get_policy_id", b.send()).await?;
+                Ok((rv.into_inner(), url))
             }
             .boxed()
         });
-        Pager::new(self.pipeline.clone(), fetch, 0, u64::MAX)
+        Pager::new(self.pipeline.clone(), fetch, None, None)
             .collect_all()
             .await
     }
@@ -459,7 +565,7 @@ impl Client {
                 .assign_policy()
                 .body(AssignPolicyBody::new(assignments))
                 .send(),
-            |_, _| (),
+            |_| (),
         )
         .await?;
         Ok(())
@@ -474,9 +580,23 @@ impl Client {
                 .unassign_policy()
                 .body(UnassignPolicyBody::new(assignments))
                 .send(),
-            |_, _| (),
+            |_| (),
         )
         .await?;
         Ok(())
+    }
+}
+
+/// What the bulk engine (`bulk`) needs beyond the public surface: it sends
+/// its actions itself (with its own `client-request-id`, throttling answers
+/// surfaced to its gate) through the same pipeline, and polls with the
+/// client's poll options.
+impl Client {
+    pub(crate) fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    pub(crate) fn poll_options(&self) -> &PollOptions {
+        &self.poll
     }
 }

@@ -18,6 +18,12 @@ use crate::retry::retry_after;
 
 /// The largest piece of a response body kept in an error.
 pub(crate) const SNIPPET_LIMIT: usize = 512;
+/// The most of a service-supplied message (`error.message`) kept in an error.
+pub(crate) const MESSAGE_LIMIT: usize = 2048;
+/// The most of a service-supplied code, id, date or status kept in an error.
+pub(crate) const FIELD_LIMIT: usize = 256;
+/// The most of a URL kept in an error.
+pub(crate) const URL_LIMIT: usize = 1024;
 
 /// Keeps at most [`SNIPPET_LIMIT`] bytes of `body`, cut on a char boundary.
 pub(crate) fn snippet(body: &[u8]) -> String {
@@ -32,6 +38,40 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     format!("{}… ({} bytes in all)", &text[..end], body.len())
 }
 
+/// Keeps at most `max` bytes of a service-supplied text, cut on a char
+/// boundary, saying how long it was.
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+/// Displays a service-supplied text with control characters (terminal
+/// escape sequences, newlines) and bidirectional overrides escaped, so what
+/// a server sends cannot drive the user's terminal or disguise itself.
+pub(crate) struct Clean<'a>(pub &'a str);
+
+impl fmt::Display for Clean<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        for c in self.0.chars() {
+            let hidden = c.is_control()
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+            if hidden {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An error answer from Graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -42,12 +82,14 @@ pub struct GraphError {
     pub status: u16,
     /// `error.code` (for example `BadRequest`, `UnknownError`).
     pub code: String,
-    /// `error.message`.
+    /// `error.message` (at most 2 KiB of it; `Display` escapes control
+    /// characters).
     pub message: String,
-    /// Some Teams backends put a whole error object into `message`
-    /// (`{"code":"Forbidden","message":"Access Denied."}`): its code ...
+    /// The code of the error object some Teams backends put into `message`
+    /// (`{"code":"Forbidden","message":"Access Denied."}`).
     pub inner_code: Option<String>,
-    /// ... and its message.
+    /// The message of the error object some Teams backends put into
+    /// `message`.
     pub inner_message: Option<String>,
     /// `request-id` (response header, else `innerError`).
     pub request_id: Option<String>,
@@ -61,6 +103,10 @@ pub struct GraphError {
     pub retry_after: Option<Duration>,
     /// The body, bounded, when it was not a Graph error object.
     pub raw_body: Option<String>,
+    /// The `claims` of a `401`'s `WWW-Authenticate` challenge (Continuous
+    /// Access Evaluation): the service wants a token carrying these claims,
+    /// which an `azure_core` credential cannot be asked for. Bounded.
+    pub claims_challenge: Option<String>,
 }
 
 /// A long-running operation that ended in `failed`.
@@ -143,6 +189,31 @@ pub enum Error {
         /// The configured Graph origin.
         expected_origin: String,
     },
+    /// A `Location` or `@odata.nextLink` the service sent cannot be
+    /// followed: empty, not text, not a URL, too long, or carrying user
+    /// credentials. No request was sent there.
+    #[non_exhaustive]
+    UnusableUrl {
+        /// What carried the URL (`Location`, `@odata.nextLink`, ...).
+        what: &'static str,
+        /// The URL as received (bounded, lossily decoded).
+        url: String,
+        /// Why it cannot be followed.
+        reason: String,
+    },
+    /// An answer's body was larger than the configured limit
+    /// (`ClientBuilder::max_response_body`); reading stopped there.
+    #[non_exhaustive]
+    BodyTooLarge {
+        /// The SDK operation.
+        operation: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit, in bytes (after decompression).
+        limit: u64,
+        /// The `client-request-id` that was sent.
+        client_request_id: Option<String>,
+    },
     /// The long-running operation finished as `failed`.
     OperationFailed(Box<OperationFailure>),
     /// Gave up waiting.
@@ -177,7 +248,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Graph(g) => Some(g.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
             _ => None,
         }
@@ -203,6 +274,9 @@ impl Error {
                 client_request_id, ..
             }
             | Error::Decode {
+                client_request_id, ..
+            }
+            | Error::BodyTooLarge {
                 client_request_id, ..
             }
             | Error::Timeout {
@@ -237,21 +311,24 @@ fn ids(
     client_request_id: Option<&str>,
     date: Option<&str>,
 ) -> fmt::Result {
-    let mut parts = Vec::new();
-    if let Some(r) = request_id {
-        parts.push(format!("request-id {r}"));
-    }
-    if let Some(c) = client_request_id {
-        parts.push(format!("client-request-id {c}"));
-    }
-    if let Some(d) = date {
-        parts.push(format!("date {d}"));
-    }
-    if !parts.is_empty() {
-        write!(f, " ({})", parts.join(", "))?;
+    let mut first = true;
+    let mut part = |f: &mut fmt::Formatter<'_>, name: &str, value: Option<&str>| {
+        let Some(v) = value else { return Ok(()) };
+        let sep = if first { " (" } else { ", " };
+        first = false;
+        write!(f, "{sep}{name} {}", Clean(v))
+    };
+    part(f, "request-id", request_id)?;
+    part(f, "client-request-id", client_request_id)?;
+    part(f, "date", date)?;
+    if !first {
+        f.write_str(")")?;
     }
     Ok(())
 }
+
+/// How many per-number outcomes `Display` lists before summing up the rest.
+const NUMBERS_SHOWN: usize = 10;
 
 impl fmt::Display for GraphError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -266,19 +343,26 @@ impl fmt::Display for GraphError {
         )?;
         match (&self.inner_code, &self.inner_message) {
             (Some(ic), im) => {
-                write!(f, ": {} ({ic}", self.code)?;
+                write!(f, ": {} ({}", Clean(&self.code), Clean(ic))?;
                 if let Some(m) = im {
-                    write!(f, ": {m}")?;
+                    write!(f, ": {}", Clean(m))?;
                 }
                 write!(f, ")")?;
             }
             (None, _) if !self.code.is_empty() || !self.message.is_empty() => {
-                write!(f, ": {}: {}", self.code, self.message)?;
+                write!(f, ": {}: {}", Clean(&self.code), Clean(&self.message))?;
             }
             _ => {}
         }
         if let Some(body) = &self.raw_body {
             write!(f, ": body {body:?}")?;
+        }
+        if self.claims_challenge.is_some() {
+            write!(
+                f,
+                "; the service asks for a token with extra claims (a Continuous Access Evaluation challenge), \
+                 which this SDK cannot request from an azure_core credential: sign in again or get a new token"
+            )?;
         }
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
@@ -305,10 +389,17 @@ impl fmt::Display for Error {
                     "timed out"
                 } else if source.is_connect() {
                     "could not connect"
+                } else if source.is_decode() {
+                    "the answer's body could not be decoded (check its Content-Encoding)"
                 } else {
                     "transport error"
                 };
                 write!(f, "{operation}: {what}: {source}")?;
+                let mut cause = std::error::Error::source(source);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
                 let may_have_run = !source.is_connect()
                     && crate::generated::operations::operation(operation)
                         .is_some_and(|op| !op.is_idempotent());
@@ -360,23 +451,58 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::UnusableUrl { what, url, reason } => {
+                write!(
+                    f,
+                    "cannot follow {what} {url:?}: {reason} (no request was sent there)"
+                )?;
+                if *what == "Location" {
+                    write!(f, "; the action itself was accepted by the service")?;
+                }
+                Ok(())
+            }
+            Error::BodyTooLarge {
+                operation,
+                status,
+                limit,
+                client_request_id,
+            } => {
+                write!(
+                    f,
+                    "{operation}: the HTTP {status} answer's body is larger than the limit of {limit} bytes \
+                     (ClientBuilder::max_response_body); reading stopped there"
+                )?;
+                ids(f, None, client_request_id.as_deref(), None)
+            }
             Error::OperationFailed(o) => {
                 write!(
                     f,
                     "operation {} ended {}",
-                    o.operation_id.as_deref().unwrap_or(&o.url),
-                    o.status
+                    Clean(o.operation_id.as_deref().unwrap_or(&o.url)),
+                    Clean(o.status.as_str())
                 )?;
-                for n in &o.numbers {
+                for n in o.numbers.iter().take(NUMBERS_SHOWN) {
                     let status = n.status.as_ref().map(|s| s.as_str()).unwrap_or("no status");
                     let target = n
                         .resource_location
                         .as_deref()
                         .unwrap_or("(no resourceLocation)");
-                    write!(f, "; {target}: {status}")?;
+                    write!(
+                        f,
+                        "; {}: {}",
+                        Clean(&bounded(target, URL_LIMIT)),
+                        Clean(&bounded(status, FIELD_LIMIT))
+                    )?;
                     if let Some(d) = &n.status_detail {
-                        write!(f, ": {d}")?;
+                        write!(f, ": {}", Clean(&bounded(d, MESSAGE_LIMIT)))?;
                     }
+                }
+                if o.numbers.len() > NUMBERS_SHOWN {
+                    write!(
+                        f,
+                        "; and {} more numbers (see OperationFailure::numbers)",
+                        o.numbers.len() - NUMBERS_SHOWN
+                    )?;
                 }
                 Ok(())
             }
@@ -386,9 +512,28 @@ impl fmt::Display for Error {
                 last_status,
                 client_request_id,
             } => {
-                write!(f, "{what}: gave up after {:.1} s", waited.as_secs_f64())?;
-                if let Some(s) = last_status {
-                    write!(f, "; last status {s:?}")?;
+                write!(
+                    f,
+                    "{}: gave up after {:.1} s",
+                    Clean(what),
+                    waited.as_secs_f64()
+                )?;
+                match last_status.as_deref() {
+                    Some("") => write!(f, "; the last answer had no status")?,
+                    Some(s) => {
+                        write!(f, "; last status {s:?}")?;
+                        let status = LongRunningOperationStatus::from(s);
+                        if status == LongRunningOperationStatus::UnknownFutureValue {
+                            write!(
+                                f,
+                                " (the service masks a status this request did not ask to see; \
+                                 Prefer: include-unknown-enum-members shows it)"
+                            )?;
+                        } else if !status.is_known() {
+                            write!(f, " (a status this SDK does not know)")?;
+                        }
+                    }
+                    None => {}
                 }
                 ids(f, None, client_request_id.as_deref(), None)
             }
@@ -444,7 +589,9 @@ impl Error {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Error {
-        let parsed = serde_json::from_slice::<ODataError>(body).ok();
+        let parsed = serde_json::from_slice::<ODataError>(body)
+            .ok()
+            .or_else(|| lenient_odata_error(body));
         let raw = parsed
             .is_none()
             .then(|| snippet(body))
@@ -477,9 +624,41 @@ impl Error {
     }
 }
 
+/// Graph's error object read leniently: `error.code` and `error.message`
+/// when they are strings, and the ids of `innerError`, when the typed read
+/// failed on some other field (a `details` of the wrong shape, a number
+/// where a string was expected). `None` when the body has neither.
+fn lenient_odata_error(body: &[u8]) -> Option<ODataError> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let error = value.get("error")?.as_object()?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+    let code = text(error.get("code"));
+    let message = text(error.get("message"));
+    if code.is_none() && message.is_none() {
+        return None;
+    }
+    let mut inner = serde_json::Map::new();
+    if let Some(i) = error.get("innerError").and_then(|i| i.as_object()) {
+        for key in ["request-id", "client-request-id", "date"] {
+            if let Some(v) = i.get(key).filter(|v| v.is_string()) {
+                inner.insert(key.to_owned(), v.clone());
+            }
+        }
+    }
+    serde_json::from_value(serde_json::json!({
+        "error": {
+            "code": code.unwrap_or_default(),
+            "message": message.unwrap_or_default(),
+            "innerError": inner,
+        }
+    }))
+    .ok()
+}
+
 impl GraphError {
     /// The error of one answer, with the ids a support case needs: the
     /// answer's own, else what this SDK sent, else what Graph says it saw.
+    /// Every service-supplied text is bounded.
     pub(crate) fn from_answer(
         cx: &ErrorContext<'_>,
         status: u16,
@@ -489,39 +668,142 @@ impl GraphError {
     ) -> GraphError {
         let main = body.map(|b| &b.error);
         let inner = main.and_then(|m| m.inner_error.as_ref());
-        let message = main.map(|m| m.message.clone()).unwrap_or_default();
+        let full_message = main.map(|m| m.message.as_str()).unwrap_or_default();
         // Some Teams backends wrap their own error object in `message`.
-        let nested = message
+        let nested = full_message
             .trim_start()
             .starts_with('{')
-            .then(|| serde_json::from_str::<serde_json::Value>(&message).ok())
+            .then(|| serde_json::from_str::<serde_json::Value>(full_message).ok())
             .flatten();
-        let nested_str = |k: &str| {
+        let nested_str = |k: &str, max: usize| {
             nested
                 .as_ref()
                 .and_then(|n| n.get(k))
                 .and_then(|v| v.as_str())
-                .map(str::to_owned)
+                .map(|s| bounded(s, max))
         };
+        let field = |s: Option<String>| s.map(|s| bounded(&s, FIELD_LIMIT));
+        let mut code = bounded(
+            main.map(|m| m.code.as_str()).unwrap_or_default(),
+            FIELD_LIMIT,
+        );
+        let mut message = bounded(full_message, MESSAGE_LIMIT);
+        if (300..400).contains(&status) && code.is_empty() {
+            let to = header_str(headers, reqwest::header::LOCATION)
+                .map(|l| format!(" to {:?}", bounded(&l, URL_LIMIT)))
+                .unwrap_or_default();
+            code = "redirectNotFollowed".into();
+            message = format!(
+                "the service answered with a redirect{to}; this client does not follow redirects \
+                 (Graph does not use them for this API), so nothing was sent there"
+            );
+        }
         GraphError {
             operation: cx.operation.to_owned(),
             status,
-            code: main.map(|m| m.code.clone()).unwrap_or_default(),
-            inner_code: nested_str("code"),
-            inner_message: nested_str("message"),
+            code,
+            inner_code: nested_str("code", FIELD_LIMIT),
+            inner_message: nested_str("message", MESSAGE_LIMIT),
             message,
-            request_id: header_str(headers, &REQUEST_ID)
-                .or_else(|| inner.and_then(|i| i.request_id.clone())),
+            request_id: field(
+                header_str(headers, &REQUEST_ID)
+                    .or_else(|| inner.and_then(|i| i.request_id.clone())),
+            ),
             // What the service echoed, else what we sent, else what it says it saw.
-            client_request_id: header_str(headers, &CLIENT_REQUEST_ID)
-                .or_else(|| cx.client_request_id.map(str::to_owned))
-                .or_else(|| inner.and_then(|i| i.client_request_id.clone())),
-            date: inner
-                .and_then(|i| i.date.clone())
-                .or_else(|| header_str(headers, reqwest::header::DATE)),
+            client_request_id: field(
+                header_str(headers, &CLIENT_REQUEST_ID)
+                    .or_else(|| cx.client_request_id.map(str::to_owned))
+                    .or_else(|| inner.and_then(|i| i.client_request_id.clone())),
+            ),
+            date: field(
+                inner
+                    .and_then(|i| i.date.clone())
+                    .or_else(|| header_str(headers, reqwest::header::DATE)),
+            ),
             attempts: cx.attempts.max(1),
             retry_after: retry_after(headers),
             raw_body,
+            claims_challenge: (status == 401)
+                .then(|| crate::auth::claims_challenge(headers))
+                .flatten()
+                .map(|c| bounded(&c, MESSAGE_LIMIT)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+
+    /// What any error built from an answer must be: bounded, and with every
+    /// control character escaped.
+    fn shown_safely(e: &Error) -> Result<(), TestCaseError> {
+        let text = e.to_string();
+        prop_assert!(text.len() < 16 * 1024, "{} bytes", text.len());
+        prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+        if let Some(g) = e.graph() {
+            prop_assert!(g.code.len() <= FIELD_LIMIT + 32);
+            prop_assert!(g.message.len() <= MESSAGE_LIMIT + 32);
+            prop_assert!(
+                g.inner_message
+                    .as_ref()
+                    .is_none_or(|m| m.len() <= MESSAGE_LIMIT + 32)
+            );
+        }
+        Ok(())
+    }
+
+    fn cx() -> ErrorContext<'static> {
+        ErrorContext::new("list_number_assignments", 2, Some("crid"))
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_body_makes_a_bounded_graph_error(
+            body in crate::testing::json(),
+            status in 300u16..600,
+        ) {
+            let bytes = serde_json::to_vec(&body).unwrap();
+            shown_safely(&Error::from_answer(&cx(), status, &HeaderMap::new(), &bytes))?;
+        }
+
+        #[test]
+        fn any_graph_error_object_is_read_and_bounded(
+            code in any::<String>(),
+            message in prop_oneof![any::<String>(), "\\{\"code\":\"[a-z\u{1b}]{0,8}\",\"message\":\".{0,40}\"\\}"],
+            inner in prop::option::of(prop::collection::btree_map(crate::testing::key(), crate::testing::json(), 0..4)),
+            status in 400u16..600,
+        ) {
+            let mut error = serde_json::json!({"code": code, "message": message});
+            if let Some(inner) = inner {
+                error["innerError"] = serde_json::Value::Object(inner.into_iter().collect());
+            }
+            let bytes = serde_json::to_vec(&serde_json::json!({"error": error})).unwrap();
+            let e = Error::from_answer(&cx(), status, &HeaderMap::new(), &bytes);
+            shown_safely(&e)?;
+            let g = e.graph().unwrap();
+            if code.len() <= FIELD_LIMIT {
+                prop_assert_eq!(&g.code, &code);
+            }
+        }
+
+        #[test]
+        fn any_body_bytes_and_header_values_make_a_bounded_error(
+            body in prop::collection::vec(any::<u8>(), 0..2048),
+            request_id in prop::collection::vec(any::<u8>(), 0..600),
+            location in prop::collection::vec(any::<u8>(), 0..600),
+            status in 300u16..600,
+        ) {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_bytes(&request_id) {
+                headers.insert(REQUEST_ID, v);
+            }
+            if let Ok(v) = HeaderValue::from_bytes(&location) {
+                headers.insert(reqwest::header::LOCATION, v);
+            }
+            shown_safely(&Error::from_answer(&cx(), status, &headers, &body))?;
         }
     }
 }

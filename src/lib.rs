@@ -27,9 +27,10 @@
 //!   [`Client::generated`]), the model builders (`generated::types::builder`)
 //!   and the operation table (`generated::operations`).
 //! - the hand-written runtime is private, one concern per file: the facade
-//!   and its builder, auth (token cache), the request pipeline, retry rules,
-//!   errors, the operation poller, paging, `$filter`, validation, the TLS
-//!   transport, and the bridge that adapts progenitor's hooks.
+//!   and its builder, auth (token cache), the request pipeline, retry rules
+//!   (a classifier and a schedule), errors, the operation poller, paging,
+//!   single-entity answers, `$filter`, validation, the TLS transport, and
+//!   the bridge that adapts progenitor's hooks.
 //!
 //! # Features
 //!
@@ -58,14 +59,22 @@ mod auth;
 mod bridge;
 mod client;
 mod cloud;
+mod entity;
 mod error;
 mod operation;
 mod paging;
 mod pipeline;
 mod query;
 mod retry;
+#[cfg(test)]
+mod testing;
 mod transport;
 mod validate;
+
+/// Bulk runs over CSV-shaped input: throttle gate, journal and resume, dry
+/// run, user resolution (see the module docs).
+pub mod bulk;
+pub use bulk::{Bulk, BulkOptions, BulkRun};
 
 pub use auth::StaticTokenCredential;
 pub use client::{Client, ClientBuilder, GRAPH_BETA, GRAPH_V1};
@@ -82,10 +91,5 @@ pub use retry::RetryPolicy;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use generated::bodies::*;
-pub use generated::enums::*;
-pub use generated::types::{
-    AssignedTelephoneNumber, EffectivePolicyAssignment, NumberAssignment, ODataError,
-    PolicyAssignment, PolicyIdentifierDetail, TeamsPolicyUserAssignment, TeamsUserConfiguration,
-    TelephoneNumberLongRunningOperation, TelephoneNumberLongRunningOperationDetails,
-};
+// Every model, open enum and action body, as the generator lists them.
+pub use generated::exports::*;

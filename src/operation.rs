@@ -8,10 +8,23 @@
 //! `…/operations/<id>`), with the same auth, retries and origin check as any
 //! call; honours `Retry-After` on the 202 and on every poll; otherwise backs
 //! off from [`PollOptions::initial_interval`] to [`PollOptions::max_interval`];
-//! and stops at an optional deadline. A poll that fails transiently (after
-//! the retry policy's own retries) is tried again, up to
-//! [`TRANSIENT_POLL_FAILURES`] times in a row: the operation goes on at the
-//! service whatever happens to one poll. Dropping it stops polling.
+//! and stops at a deadline ([`PollOptions::deadline`], 15 minutes unless set
+//! otherwise), which also bounds a poll in flight: one slow read cannot
+//! overrun it. A poll that fails transiently (after the retry policy's own
+//! retries), or answers `404` (an operation record a replica does not have
+//! yet), is tried again, up to [`TRANSIENT_POLL_FAILURES`] times in a row:
+//! the operation goes on at the service whatever happens to one poll.
+//! Dropping it stops polling.
+//!
+//! Statuses: `succeeded`, `failed` and `skipped` end polling. Everything
+//! else is polled on until the deadline, with the same intervals:
+//! `notStarted` and `running`, a status flapping back and forth,
+//! `unknownFutureValue` (a status the service masks: the client asks to see
+//! it with `Prefer: include-unknown-enum-members`), a status this SDK does
+//! not know, and an answer without a status. Each unknown one is logged
+//! once; the deadline's [`Error::Timeout`] carries the last one seen, raw.
+//! A poll whose `id` is not the operation's (the `Location` named another
+//! operation) is an [`Error::Decode`].
 //!
 //! [`OperationRef`] (the URL) serialises, so a process can save it and a
 //! later one resume with `Client::operation`.
@@ -27,7 +40,8 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorContext, OperationFailure, Result};
+use crate::entity;
+use crate::error::{Error, ErrorContext, FIELD_LIMIT, OperationFailure, Result, bounded};
 use crate::generated::enums::LongRunningOperationStatus;
 use crate::generated::types::TelephoneNumberLongRunningOperation;
 use crate::pipeline::Pipeline;
@@ -49,38 +63,42 @@ impl OperationRef {
         &self.0
     }
 
-    /// The operation id from the URL: the key in `operations('<id>')` or the
-    /// segment after `operations/`.
+    /// The operation id from the URL: the key in `operations('<id>')` (with
+    /// OData's doubled quotes undone) or the segment after `operations/`,
+    /// percent-decoded (invalid UTF-8 is replaced). Never panics, whatever
+    /// the saved text.
     pub fn operation_id(&self) -> Option<String> {
         let path = self.0.split(['?', '#']).next().unwrap_or(&self.0);
         if let Some(start) = path.rfind("operations('") {
             let rest = &path[start + "operations('".len()..];
-            let end = rest.find("')")?;
-            return Some(decode_key(&rest[..end]));
+            // The key ends at a quote that is not doubled, before `)`.
+            let bytes = rest.as_bytes();
+            let mut i = 0;
+            let end = loop {
+                match bytes.get(i) {
+                    None => return None,
+                    Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                    Some(b'\'') => break i,
+                    Some(_) => i += 1,
+                }
+            };
+            if bytes.get(end + 1) != Some(&b')') {
+                return None;
+            }
+            return Some(percent_decode(&rest[..end].replace("''", "'")));
         }
         let (_, rest) = path.rsplit_once("/operations/")?;
         let id = rest.split('/').next()?;
-        (!id.is_empty()).then(|| decode_key(id))
+        (!id.is_empty()).then(|| percent_decode(id))
     }
 }
 
-fn decode_key(raw: &str) -> String {
-    let mut out = Vec::with_capacity(raw.len());
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&raw[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).replace("''", "'")
+/// Percent-decodes (an incomplete escape is kept as it is; invalid UTF-8
+/// is replaced).
+fn percent_decode(raw: &str) -> String {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl fmt::Display for OperationRef {
@@ -96,10 +114,14 @@ pub struct PollOptions {
     pub initial_interval: Duration,
     /// Longest interval between polls.
     pub max_interval: Duration,
-    /// Growth of the interval after each poll without `Retry-After`.
+    /// Growth of the interval after each poll without `Retry-After` (a
+    /// value below 1, or not a number, is read as 1).
     pub multiplier: f64,
     /// Give up (with [`Error::Timeout`]) this long after the operation was
-    /// accepted. `None`: poll until it ends.
+    /// accepted; it also bounds a poll in flight. Default
+    /// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE) (15 minutes: number
+    /// operations take seconds to a few minutes). `None` polls until the
+    /// operation ends, however long that is.
     pub deadline: Option<Duration>,
 }
 
@@ -109,12 +131,34 @@ impl Default for PollOptions {
             initial_interval: Duration::from_secs(2),
             max_interval: Duration::from_secs(30),
             multiplier: 1.5,
-            deadline: None,
+            deadline: Some(Self::DEFAULT_DEADLINE),
         }
     }
 }
 
 impl PollOptions {
+    /// The default deadline: 15 minutes.
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(15 * 60);
+
+    /// Polls until the operation ends, however long (no deadline).
+    pub fn without_deadline(mut self) -> Self {
+        self.deadline = None;
+        self
+    }
+
+    /// The next interval: `interval` grown by the multiplier, at most
+    /// `max_interval`. Never panics, whatever the options hold.
+    pub(crate) fn grow(&self, interval: Duration) -> Duration {
+        let m = if self.multiplier.is_finite() && self.multiplier > 1.0 {
+            self.multiplier
+        } else {
+            1.0
+        };
+        Duration::try_from_secs_f64(interval.as_secs_f64() * m)
+            .unwrap_or(self.max_interval)
+            .min(self.max_interval.max(interval))
+    }
+
     /// Sets the overall deadline.
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
@@ -265,65 +309,85 @@ async fn read(
     url: &str,
 ) -> Result<(TelephoneNumberLongRunningOperation, Option<Duration>)> {
     let answer = pipeline
-        .get_json::<serde_json::Value>(pipeline.follow("operation URL", url)?, "poll_operation")
-        .await?;
-    let value = match answer.value {
-        serde_json::Value::Object(mut m)
-            if !m.contains_key("status") && m.get("value").is_some_and(|v| v.is_object()) =>
-        {
-            m.remove("value").expect("checked")
-        }
-        other => other,
-    };
-    let op = serde_json::from_value(value.clone()).map_err(|source| {
-        let cx = ErrorContext::new("poll_operation", 1, None);
-        Error::decode(
-            &cx,
-            200,
-            &answer.headers,
-            value.to_string().as_bytes(),
-            source,
+        .get_json::<TelephoneNumberLongRunningOperation>(
+            pipeline.follow("operation URL", url, None)?,
+            "poll_operation",
         )
-    })?;
+        .await?;
+    let cx = ErrorContext::new("poll_operation", 1, None);
+    let op = entity::unwrap(answer.value, &cx, &answer.headers)?;
+    let expected = OperationRef::new(url.to_owned()).operation_id();
+    if let (Some(expected), Some(got)) = (expected, op.id.as_deref())
+        && expected != got
+    {
+        let source = <serde_json::Error as serde::de::Error>::custom(format!(
+            "the answer is operation {:?}, not {:?}: the Location named another operation",
+            bounded(got, FIELD_LIMIT),
+            bounded(&expected, FIELD_LIMIT)
+        ));
+        let body = serde_json::to_vec(&op).unwrap_or_default();
+        return Err(Error::decode(&cx, 200, &answer.headers, &body, source));
+    }
     Ok((op, retry_after(&answer.headers)))
 }
 
+/// Whether a failed poll is worth repeating: a transient error, or a `404`
+/// (a replica that does not know the operation yet).
+fn poll_again(e: &Error) -> bool {
+    e.is_transient() || e.status() == Some(404)
+}
+
 impl PollState {
+    /// Time left before the deadline (`None`: no deadline).
+    fn left(&self) -> Option<Duration> {
+        self.options
+            .deadline
+            .map(|d| d.saturating_sub(self.started.elapsed()))
+    }
+
+    /// Whether waiting `wait` would cross the deadline.
+    fn past_deadline_after(&self, wait: Duration) -> bool {
+        self.left().is_some_and(|left| wait > left)
+    }
+
     async fn next(mut self) -> Option<(Result<OperationStatus>, PollState)> {
         if self.done {
             return None;
         }
         // A poll is never earlier than the service asked; when the next one
         // would fall after the deadline, give up now with the last status.
-        if let Some(deadline) = self.options.deadline
-            && self.started.elapsed() + self.next_delay > deadline
-        {
+        if self.past_deadline_after(self.next_delay) {
             self.done = true;
             return Some((Err(self.timeout()), self));
         }
         tokio::time::sleep(self.next_delay).await;
         let (op, retry_after) = loop {
             self.polls += 1;
-            match read(&self.pipeline, &self.url).await {
+            // The deadline bounds the read too (with its retries).
+            let read = read(&self.pipeline, &self.url);
+            let result = match self.left() {
+                Some(left) => match tokio::time::timeout(left, read).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        self.done = true;
+                        return Some((Err(self.timeout()), self));
+                    }
+                },
+                None => read.await,
+            };
+            match result {
                 Ok(r) => {
                     self.failures = 0;
                     break r;
                 }
-                Err(e) if e.is_transient() && self.failures < TRANSIENT_POLL_FAILURES => {
+                Err(e) if poll_again(&e) && self.failures < TRANSIENT_POLL_FAILURES => {
                     self.failures += 1;
-                    self.interval = self
-                        .interval
-                        .mul_f64(self.options.multiplier)
-                        .min(self.options.max_interval);
+                    self.interval = self.options.grow(self.interval);
                     let wait = e
                         .graph()
                         .and_then(|g| g.retry_after)
                         .unwrap_or(self.interval);
-                    if self
-                        .options
-                        .deadline
-                        .is_some_and(|d| self.started.elapsed() + wait > d)
-                    {
+                    if self.past_deadline_after(wait) {
                         self.done = true;
                         return Some((Err(e), self));
                     }
@@ -337,16 +401,20 @@ impl PollState {
             }
         };
         let status = op.status.clone();
-        self.last_status = Some(
-            status
-                .as_ref()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-        );
+        let raw = status
+            .as_ref()
+            .map(|s| bounded(s.as_str(), FIELD_LIMIT))
+            .unwrap_or_default();
         let terminal = status.as_ref().is_some_and(is_terminal);
-        if let Some(s) = status.as_ref().filter(|s| !s.is_known()) {
-            tracing::warn!(status = s.as_str(), url = %self.url, "operation status unknown to this SDK; polling on");
+        let unusual = match &status {
+            None => true,
+            Some(LongRunningOperationStatus::UnknownFutureValue) => true,
+            Some(s) => !s.is_known(),
+        };
+        if unusual && self.last_status.as_deref() != Some(raw.as_str()) {
+            tracing::warn!(status = %crate::error::Clean(&raw), url = %self.url, "operation status unknown to this SDK (or none); polling on until the deadline");
         }
+        self.last_status = Some(raw);
         let next_poll_in = if terminal {
             self.done = true;
             None
@@ -356,10 +424,7 @@ impl PollState {
                 Some(ra) => ra,
                 None => {
                     if self.polls > 1 {
-                        self.interval = self
-                            .interval
-                            .mul_f64(self.options.multiplier)
-                            .min(self.options.max_interval);
+                        self.interval = self.options.grow(self.interval);
                     }
                     self.interval
                 }
@@ -506,5 +571,51 @@ mod tests {
             "\"https://graph.microsoft.com/beta/admin/teams/telephoneNumberManagement/operations/VW5h?x=1\""
         );
         assert_eq!(serde_json::from_str::<OperationRef>(&json).unwrap(), seg);
+    }
+
+    #[test]
+    fn a_saved_reference_with_non_ascii_after_a_percent_sign_does_not_panic() {
+        for raw in [
+            "https://g/operations('%a\u{e9}')",
+            "https://g/operations/%a\u{e9}x",
+            "https://g/operations('%\u{e9}\u{e9}')",
+            "https://g/operations('%')",
+            "https://g/operations/%%%",
+            "https://g/operations('%C3')",
+        ] {
+            let _ = OperationRef::new(raw.into()).operation_id();
+        }
+        assert_eq!(
+            OperationRef::new("https://g/operations('a%C3%A9b''c')".into())
+                .operation_id()
+                .as_deref(),
+            Some("a\u{e9}b'c")
+        );
+        assert_eq!(
+            OperationRef::new("https://g/operations('%a\u{e9}')".into())
+                .operation_id()
+                .as_deref(),
+            Some("%a\u{e9}"),
+            "an incomplete escape is kept as it is"
+        );
+    }
+
+    #[test]
+    fn growth_never_panics_whatever_the_options() {
+        for m in [f64::NAN, -1.0, 0.0, 0.5, f64::INFINITY, 1e300, 2.0] {
+            let p = PollOptions {
+                multiplier: m,
+                ..PollOptions::default()
+            };
+            let next = p.grow(Duration::from_secs(2));
+            assert!(
+                next >= Duration::from_secs(2) && next <= p.max_interval,
+                "{m}: {next:?}"
+            );
+        }
+        assert_eq!(
+            PollOptions::default().deadline,
+            Some(PollOptions::DEFAULT_DEADLINE)
+        );
     }
 }

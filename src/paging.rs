@@ -1,15 +1,20 @@
 //! Lists as streams: items (the [`Pager`] itself) or whole pages
 //! ([`Pager::pages`]).
 //!
-//! The next page comes from `@odata.nextLink` when the service sends one
-//! (fetched through the pipeline: same origin only, auth applied). The number
-//! inventory documents `$top`/`$skip` paging instead, so without a nextLink a
-//! full page (as many items as the page size) is followed by a request with
-//! `$skip` advanced by its length, until a short page. A nextLink seen before,
-//! or a `$skip` page identical to the previous one, ends the stream rather
-//! than looping forever (with a warning in the logs).
+//! The first request carries only the options the caller set: no `$top` or
+//! `$skip` of the SDK's own. The next page comes from `@odata.nextLink` when
+//! the service sends one (resolved against the page's URL, fetched through
+//! the pipeline: same origin only, auth applied). Only the number inventory
+//! documents `$top`/`$skip` paging (a default page of 500, at most 1000), so
+//! there alone a full page without a nextLink is followed by a request with
+//! `$skip` advanced by its length, until a short page. A nextLink seen
+//! before, or a page identical to the one before it (a service ignoring
+//! `$skip`, or distinct nextLinks over the same page), ends the stream
+//! rather than looping forever (with a warning in the logs). A page without
+//! `value` is an error, never an empty list.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -17,16 +22,89 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
+use reqwest::Url;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Result;
-use crate::generated::types;
+use crate::error::{Error, ErrorContext, Result};
+use crate::generated::models::CollectionResponse;
 use crate::pipeline::Pipeline;
+use crate::query::ListQuery;
 
-/// Page size sent as `$top` when the caller does not choose one (the number
-/// inventory's documented default).
+/// The number inventory's documented default page (`$top` default).
 pub(crate) const DEFAULT_PAGE_SIZE: u64 = 500;
+/// The number inventory's documented largest page (`$top` maximum).
+pub(crate) const MAX_PAGE_SIZE: u64 = 1000;
+
+/// What a collection documents about the options the SDK sends.
+#[derive(Debug)]
+pub(crate) struct Collection {
+    name: &'static str,
+    /// The options it documents, for the error message.
+    documented: &'static str,
+    skip: bool,
+    count: bool,
+    /// `$skip` paging with this default page size, where documented.
+    skip_paging: Option<u64>,
+}
+
+impl Collection {
+    /// `GET …/numberAssignments`: `$filter`, `$top` (default 500, at most
+    /// 1000) and `$skip` on Learn; the description adds `$select`,
+    /// `$orderby`, `$count`.
+    pub(crate) const NUMBER_ASSIGNMENTS: Collection = Collection {
+        name: "numberAssignments",
+        documented: "$filter, $top, $skip, $select, $orderby and $count",
+        skip: true,
+        count: true,
+        skip_paging: Some(DEFAULT_PAGE_SIZE),
+    };
+    /// `GET …/operations`: no Learn page; the description's options.
+    pub(crate) const OPERATIONS: Collection = Collection {
+        name: "operations",
+        documented: "$filter, $top, $skip, $select, $orderby and $count",
+        skip: true,
+        count: true,
+        skip_paging: None,
+    };
+    /// `GET /admin/teams/userConfigurations`: `$select`, `$filter`, `$top`,
+    /// `$expand`, `$orderby` on Learn.
+    pub(crate) const USER_CONFIGURATIONS: Collection = Collection {
+        name: "userConfigurations",
+        documented: "$select, $filter, $top, $expand and $orderby",
+        skip: false,
+        count: false,
+        skip_paging: None,
+    };
+
+    /// Refuses options the collection does not document.
+    pub(crate) fn check(&self, query: &ListQuery) -> Result<()> {
+        let refuse = |option: &str| {
+            Err(Error::InvalidInput {
+                argument: "query",
+                reason: format!(
+                    "{} does not document {option} (it documents {}); an option the service does not support may be refused",
+                    self.name, self.documented
+                ),
+            })
+        };
+        if query.skip.is_some() && !self.skip {
+            return refuse("$skip");
+        }
+        if query.count && !self.count {
+            return refuse("$count");
+        }
+        Ok(())
+    }
+
+    /// The page size that `$skip` paging counts with, where the collection
+    /// pages that way: the caller's `$top` (at most the documented maximum),
+    /// else the documented default.
+    pub(crate) fn skip_paging(&self, query: &ListQuery) -> Option<u64> {
+        self.skip_paging
+            .map(|default| query.top.unwrap_or(default).min(MAX_PAGE_SIZE))
+    }
+}
 
 /// One page of a list.
 #[derive(Clone, Debug)]
@@ -45,44 +123,50 @@ pub struct Page<T> {
 /// A generated `…CollectionResponse` type.
 pub(crate) trait CollectionPage: DeserializeOwned + Send + 'static {
     type Item: Serialize + Send + 'static;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>, Option<i64>);
+    /// The items (`None` when the answer had no `value`), the nextLink and
+    /// the count.
+    fn into_parts(self) -> (Option<Vec<Self::Item>>, Option<String>, Option<i64>);
 }
 
-macro_rules! collection_page {
-    ($($page:ty => $item:ty),* $(,)?) => {$(
-        impl CollectionPage for $page {
-            type Item = $item;
-            fn into_parts(self) -> (Vec<$item>, Option<String>, Option<i64>) {
-                (self.value.unwrap_or_default(), self.odata_next_link, self.odata_count)
-            }
-        }
-    )*};
+/// Every response type of an `x-ms-pageable` operation (the generator
+/// implements `CollectionResponse` for each).
+impl<P> CollectionPage for P
+where
+    P: CollectionResponse + DeserializeOwned + Send + 'static,
+    P::Item: Serialize + Send + 'static,
+{
+    type Item = P::Item;
+    fn into_parts(self) -> (Option<Vec<Self::Item>>, Option<String>, Option<i64>) {
+        CollectionResponse::into_parts(self)
+    }
 }
 
-collection_page! {
-    types::NumberAssignmentCollectionResponse => types::NumberAssignment,
-    types::TelephoneNumberLongRunningOperationCollectionResponse => types::TelephoneNumberLongRunningOperation,
-    types::TeamsUserConfigurationCollectionResponse => types::TeamsUserConfiguration,
-    types::TeamsPolicyUserAssignmentCollectionResponse => types::TeamsPolicyUserAssignment,
-    types::GetPolicyIdResponse => types::PolicyIdentifierDetail,
-}
-
-/// Fetches the page that starts at a `$skip`, with the caller's query.
-pub(crate) type FetchAt<P> = Arc<dyn Fn(u64) -> BoxFuture<'static, Result<P>> + Send + Sync>;
+/// Fetches the page that starts at a `$skip` (none: the caller's own), with
+/// the caller's query; returns it with the URL it was read from.
+pub(crate) type FetchAt<P> =
+    Arc<dyn Fn(Option<u64>) -> BoxFuture<'static, Result<(P, Option<Url>)>> + Send + Sync>;
 
 enum Next {
-    Skip(u64),
-    Link(reqwest::Url),
+    Skip(Option<u64>),
+    Link(Url),
     Done,
 }
 
 struct State<P> {
     pipeline: Pipeline,
     fetch: FetchAt<P>,
-    page_size: u64,
+    /// `$skip` paging's page size, where the collection pages that way.
+    page_size: Option<u64>,
     next: Next,
     seen_links: HashSet<String>,
-    last_page: Option<String>,
+    last_page: Option<u64>,
+}
+
+/// A page's fingerprint, to notice the same page served twice.
+fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(items).unwrap_or_default().hash(&mut h);
+    h.finish()
 }
 
 /// A list: a [`Stream`] of items, fetched a page at a time as they are read.
@@ -95,8 +179,8 @@ impl<T: Send + 'static> Pager<T> {
     pub(crate) fn new<P>(
         pipeline: Pipeline,
         fetch: FetchAt<P>,
-        first_skip: u64,
-        page_size: u64,
+        first_skip: Option<u64>,
+        page_size: Option<u64>,
     ) -> Self
     where
         P: CollectionPage<Item = T>,
@@ -111,29 +195,47 @@ impl<T: Send + 'static> Pager<T> {
             last_page: None,
         };
         let pages = futures::stream::try_unfold(state, |mut st| async move {
-            let (page, skip) = match std::mem::replace(&mut st.next, Next::Done) {
+            let (page, skip, url) = match std::mem::replace(&mut st.next, Next::Done) {
                 Next::Done => return Ok(None),
-                Next::Skip(skip) => ((st.fetch)(skip).await?, skip),
-                Next::Link(url) => (st.pipeline.get_json::<P>(url, "next_page").await?.value, 0),
+                Next::Skip(skip) => {
+                    let (page, url) = (st.fetch)(skip).await?;
+                    (page, skip, url)
+                }
+                Next::Link(url) => {
+                    let answer = st.pipeline.get_json::<P>(url, "next_page").await?;
+                    (answer.value, None, Some(answer.url))
+                }
             };
             let (items, next_link, count) = page.into_parts();
+            let Some(items) = items else {
+                let source = <serde_json::Error as serde::de::Error>::custom(
+                    "the page has no `value`: not a collection",
+                );
+                let cx = ErrorContext::new("next_page", 1, None);
+                return Err(Error::decode(&cx, 200, &Default::default(), b"", source));
+            };
+            if !items.is_empty() {
+                let print = fingerprint(&items);
+                if st.last_page == Some(print) {
+                    tracing::warn!(?skip, "the service returned the same page again; stopping");
+                    return Ok(None);
+                }
+                st.last_page = Some(print);
+            }
+            let skip_at = skip.unwrap_or(0);
             st.next = match &next_link {
                 Some(link) if !st.seen_links.insert(link.clone()) => {
-                    tracing::warn!(next_link = %link, "the service repeated a nextLink; stopping");
+                    tracing::warn!(next_link = %crate::error::bounded(link, 256), "the service repeated a nextLink; stopping");
                     Next::Done
                 }
-                Some(link) => Next::Link(st.pipeline.follow("@odata.nextLink", link)?),
-                None if !items.is_empty() && items.len() as u64 >= st.page_size => {
-                    let fingerprint = serde_json::to_string(&items).unwrap_or_default();
-                    if st.last_page.as_deref() == Some(fingerprint.as_str()) {
-                        tracing::warn!(
-                            skip,
-                            "the service returned the same page for a larger $skip; stopping"
-                        );
-                        return Ok(None);
-                    }
-                    st.last_page = Some(fingerprint);
-                    Next::Skip(skip + items.len() as u64)
+                Some(link) => {
+                    Next::Link(st.pipeline.follow("@odata.nextLink", link, url.as_ref())?)
+                }
+                None if st
+                    .page_size
+                    .is_some_and(|size| !items.is_empty() && items.len() as u64 >= size) =>
+                {
+                    Next::Skip(Some(skip_at + items.len() as u64))
                 }
                 None => Next::Done,
             };
@@ -142,13 +244,21 @@ impl<T: Send + 'static> Pager<T> {
                     items,
                     next_link,
                     count,
-                    skip,
+                    skip: skip_at,
                 },
                 st,
             )))
         });
         Self {
             pages: Box::pin(pages),
+            buffer: VecDeque::new(),
+        }
+    }
+
+    /// A list that fails at once (its query was refused).
+    pub(crate) fn failed(error: Error) -> Self {
+        Self {
+            pages: Box::pin(futures::stream::once(async move { Err(error) })),
             buffer: VecDeque::new(),
         }
     }

@@ -6,8 +6,7 @@ use std::fmt;
 use reqwest::Url;
 
 use crate::generated::enums::{
-    ActivationState, AssignmentCategory, AssignmentStatus, NumberCapability, NumberSource,
-    NumberType,
+    ActivationState, AssignmentStatus, NumberCapability, NumberType, OpenEnum,
 };
 
 /// System query options whose array values travel comma-joined.
@@ -80,23 +79,12 @@ impl FilterValue for i64 {
         self.to_string()
     }
 }
-macro_rules! enum_literal {
-    ($($t:ty),*) => {$(
-        impl FilterValue for $t {
-            fn literal(&self) -> String {
-                quoted(self.as_str())
-            }
-        }
-    )*};
+/// Every open enum (the generator implements `OpenEnum` for each).
+impl<T: OpenEnum> FilterValue for T {
+    fn literal(&self) -> String {
+        quoted(OpenEnum::as_str(self))
+    }
 }
-enum_literal!(
-    NumberType,
-    ActivationState,
-    AssignmentCategory,
-    AssignmentStatus,
-    NumberCapability,
-    NumberSource
-);
 
 /// A `$filter` expression.
 ///
@@ -238,9 +226,11 @@ pub struct ListQuery {
     pub select: Vec<String>,
     /// `$orderby`.
     pub orderby: Vec<String>,
-    /// `$top`: page size (the service's maximum for number assignments is 1000).
+    /// `$top`: page size (the service's maximum for number assignments is
+    /// 1000). Sent only when set.
     pub top: Option<u64>,
-    /// `$skip`: where to start.
+    /// `$skip`: where to start. Sent only when set; the number inventory
+    /// documents it, `userConfigurations` does not (refused there).
     pub skip: Option<u64>,
     /// `$count=true`.
     pub count: bool,

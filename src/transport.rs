@@ -13,6 +13,15 @@
 //! Without any of them the client speaks plain `http` only, which is what
 //! the emulator on loopback needs; an `https` base URL is then refused by
 //! the builder with a message naming the features.
+//!
+//! Two choices made here for every request:
+//! - **no redirects**: Graph does not redirect these calls, and following
+//!   one would send the request (a `307`/`308` resends the `assignNumber`
+//!   body) to wherever the answer points. A `3xx` comes back as an error
+//!   naming its `Location`.
+//! - **gzip**: bodies may arrive compressed (`Accept-Encoding: gzip`); the
+//!   pipeline's body limit counts the bytes *after* decompression, so a small
+//!   compressed answer cannot inflate without bound.
 
 use std::time::Duration;
 
@@ -30,7 +39,9 @@ pub(crate) const HAS_TLS: bool = cfg!(any(
 pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .timeout(timeout)
-        .connect_timeout(connect_timeout);
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(true);
     let builder = tls(builder)?;
     builder
         .build()

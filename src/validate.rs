@@ -33,9 +33,10 @@ pub(crate) fn telephone_number(argument: &'static str, value: &str) -> Result<()
     Ok(())
 }
 
-/// An id or name that must not be empty or blank.
+/// An id or name that must not be empty or blank (Unicode whitespace
+/// included: an id of no-break or ideographic spaces is blank too).
 pub(crate) fn non_empty(argument: &'static str, value: &str) -> Result<()> {
-    if value.bytes().all(|b| b.is_ascii_whitespace()) && value.trim().is_empty() {
+    if value.trim().is_empty() {
         return Err(Error::InvalidInput {
             argument,
             reason: "must not be empty".into(),
@@ -113,7 +114,29 @@ mod tests {
     #[test]
     fn ids() {
         assert!(non_empty("user", "  ").is_err());
+        for blank in ["\u{a0}", "\u{3000}\u{2003}", " \u{2028}\u{85}"] {
+            assert!(non_empty("user", blank).is_err(), "{blank:?}");
+        }
         assert!(non_empty("user", "a\nb").is_err());
         non_empty("user", "5f5b6d2e-1111-4a2b-9c3d-4e5f6a7b8c9d").unwrap();
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blank_ids_are_refused_and_no_id_panics(value in proptest::prelude::any::<String>()) {
+            let blank = value.trim().is_empty();
+            if blank {
+                proptest::prop_assert!(non_empty("id", &value).is_err());
+            }
+            if non_empty("id", &value).is_ok() {
+                proptest::prop_assert!(!blank && !value.chars().any(char::is_control));
+            }
+            let _ = telephone_number("number", &value);
+        }
+
+        #[test]
+        fn whitespace_of_any_kind_is_blank(ws in "[\\p{White_Space}]{1,8}") {
+            proptest::prop_assert!(non_empty("id", &ws).is_err());
+        }
     }
 }

@@ -180,3 +180,32 @@ fn from_str_is_infallible_and_exact() {
         NumberType::CallingPlan
     );
 }
+
+#[test]
+fn a_catch_all_holding_a_known_wire_name_is_that_member() {
+    use std::collections::HashSet;
+    let spelled_out = NumberType::UnknownValue("directRouting".into());
+    assert_eq!(spelled_out, NumberType::DirectRouting);
+    assert!(spelled_out.is_known());
+    let set: HashSet<NumberType> = [spelled_out, NumberType::DirectRouting].into();
+    assert_eq!(set.len(), 1, "Hash agrees with ==");
+}
+
+#[test]
+fn every_open_enum_is_listed_and_implements_the_marker_trait() {
+    fn names<T: OpenEnum>() -> Vec<&'static str> {
+        T::KNOWN_NAMES.to_vec()
+    }
+    let all = graph_teams_admin::generated::enums::ALL;
+    assert_eq!(all.len(), 12);
+    let (name, members) = all.iter().find(|(n, _)| *n == "NumberType").unwrap();
+    assert_eq!(*name, <NumberType as OpenEnum>::NAME);
+    assert_eq!(members.to_vec(), names::<NumberType>());
+    let known: Vec<&str> = NumberType::KNOWN.iter().map(|m| m.as_str()).collect();
+    assert_eq!(known, names::<NumberType>());
+    // `$filter` literals come from the marker trait, for every enum.
+    assert_eq!(
+        Filter::eq("portInStatus", PortInStatus::Completed).as_str(),
+        "portInStatus eq 'completed'"
+    );
+}

@@ -280,3 +280,25 @@ fn assign_number_body_has_required_fields_first_class() {
         json!({"telephoneNumber": "+12065550100", "numberType": "callingPlan"})
     );
 }
+
+#[test]
+fn models_are_built_outside_the_crate_from_default_or_the_builder() {
+    // Models are #[non_exhaustive]: no struct literals, but `Default` where
+    // every field has one, with the description's defaults.
+    let mut number = NumberAssignment::default();
+    number.telephone_number = Some("+12065550100".into());
+    number.number_type = Some(NumberType::DirectRouting);
+    assert_eq!(
+        number.odata_type,
+        "#microsoft.graph.teamsAdministration.numberAssignment"
+    );
+    let built: NumberAssignment = NumberAssignment::builder()
+        .telephone_number("+12065550100".to_string())
+        .number_type(NumberType::DirectRouting)
+        .try_into()
+        .unwrap();
+    assert_eq!(built, number);
+    // A model with required fields has only the builder.
+    let error: Result<ODataError, _> = ODataError::builder().try_into();
+    assert!(error.is_err());
+}

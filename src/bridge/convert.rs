@@ -1,8 +1,6 @@
 //! Room: the bridge. A failed generated call becomes the SDK's [`Error`],
 //! using what the hooks recorded in the call's scope.
 
-use reqwest::header::HeaderMap;
-
 use super::scope::CallState;
 use crate::error::{Error, ErrorContext, GraphError, snippet};
 use crate::generated::types::ODataError;
@@ -37,7 +35,8 @@ pub(crate) async fn convert(
             // An error status whose body is not Graph's error object (a proxy
             // page, an empty body): still a Graph error, with the raw body.
             Some(status) if status >= 400 => {
-                Error::from_answer(&cx, status, &HeaderMap::new(), &bytes)
+                let headers = state.error_headers().unwrap_or_default();
+                Error::from_answer(&cx, status, &headers, &bytes)
             }
             status => Error::Decode {
                 operation: operation.to_owned(),

@@ -35,10 +35,14 @@ impl ClientHooks<Pipeline> for generated::Client {
             .await
         {
             Ok(sent) => {
+                if sent.response.status().as_u16() >= 300 {
+                    call::record_error_headers(sent.response.headers());
+                }
                 call::record_attempts(
                     sent.attempts,
                     Some(sent.response.status().as_u16()),
                     sent.client_request_id,
+                    Some(sent.url),
                 );
                 Ok(sent.response)
             }
@@ -47,7 +51,7 @@ impl ClientHooks<Pipeline> for generated::Client {
                 attempts,
                 client_request_id,
             }) => {
-                call::record_attempts(attempts, None, client_request_id);
+                call::record_attempts(attempts, None, client_request_id, None);
                 Err(source)
             }
             Err(SendError::Auth {
@@ -61,26 +65,46 @@ impl ClientHooks<Pipeline> for generated::Client {
                     client_request_id: Some(client_request_id.clone()),
                     source,
                 });
-                Ok(response
-                    .map(|r| *r)
-                    .unwrap_or_else(|| auth_failure_answer(&message, &client_request_id)))
+                Ok(response.map(|r| *r).unwrap_or_else(|| {
+                    synthetic_answer(
+                        http::StatusCode::UNAUTHORIZED,
+                        "clientAuthenticationFailed",
+                        &format!("no request was sent: the credential could not produce a token: {message}"),
+                        &client_request_id,
+                    )
+                }))
+            }
+            Err(e @ SendError::TooLarge { .. }) => {
+                let error = e.into_error(info.operation_id);
+                let message = error.to_string();
+                let crid = error.client_request_id().unwrap_or_default().to_owned();
+                call::record_error(error);
+                Ok(synthetic_answer(
+                    http::StatusCode::BAD_GATEWAY,
+                    "responseTooLarge",
+                    &message,
+                    &crid,
+                ))
             }
         }
     }
 }
 
-/// The hooks can only return an HTTP answer; when no token could be had at
-/// all, the generated code gets a 401 in Graph's error shape made here (a
-/// facade call reports the credential's typed error instead).
-fn auth_failure_answer(message: &str, client_request_id: &str) -> reqwest::Response {
+/// The hooks can only return an HTTP answer; when the pipeline has a typed
+/// error instead (no token could be had, the answer was too large), the
+/// generated code gets an answer in Graph's error shape made here (a facade
+/// call reports the typed error recorded in its scope instead).
+fn synthetic_answer(
+    status: http::StatusCode,
+    code: &str,
+    message: &str,
+    client_request_id: &str,
+) -> reqwest::Response {
     let body = serde_json::json!({
-        "error": {
-            "code": "clientAuthenticationFailed",
-            "message": format!("no request was sent: the credential could not produce a token: {message}"),
-        }
+        "error": { "code": code, "message": message }
     });
     let mut response = http::Response::new(body.to_string());
-    *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+    *response.status_mut() = status;
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -24,6 +24,10 @@ struct Recorded {
     attempts: u32,
     status: Option<u16>,
     client_request_id: Option<String>,
+    url: Option<reqwest::Url>,
+    /// The headers of an error answer (a body that is not Graph's error
+    /// object reaches the converter without them).
+    error_headers: Option<reqwest::header::HeaderMap>,
 }
 
 tokio::task_local! {
@@ -45,17 +49,28 @@ fn with(f: impl FnOnce(&mut Recorded)) {
     });
 }
 
+/// Records the headers of an error answer.
+pub(crate) fn record_error_headers(headers: &reqwest::header::HeaderMap) {
+    with(|r| r.error_headers = Some(headers.clone()));
+}
+
 /// Records a typed error that the hooks could only report as an HTTP answer.
 pub(crate) fn record_error(error: Error) {
     with(|r| r.error = Some(error));
 }
 
 /// Records how the request went.
-pub(crate) fn record_attempts(attempts: u32, status: Option<u16>, client_request_id: String) {
+pub(crate) fn record_attempts(
+    attempts: u32,
+    status: Option<u16>,
+    client_request_id: String,
+    url: Option<reqwest::Url>,
+) {
     with(|r| {
         r.attempts = attempts;
         r.status = status;
         r.client_request_id = Some(client_request_id);
+        r.url = url;
     });
 }
 
@@ -74,5 +89,15 @@ impl CallState {
 
     pub(crate) fn client_request_id(&self) -> Option<String> {
         self.inner.lock().ok()?.client_request_id.clone()
+    }
+
+    /// The headers of the last answer, when it was an error.
+    pub(crate) fn error_headers(&self) -> Option<reqwest::header::HeaderMap> {
+        self.inner.lock().ok()?.error_headers.clone()
+    }
+
+    /// The URL the last request went to.
+    pub(crate) fn url(&self) -> Option<reqwest::Url> {
+        self.inner.lock().ok()?.url.clone()
     }
 }

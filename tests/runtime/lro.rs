@@ -354,7 +354,13 @@ async fn an_operation_resumes_from_its_saved_reference_or_its_id() {
     assert_eq!(outcome.reference, reference);
 
     let seg = "/beta/admin/teams/telephoneNumberManagement/operations/QXNzaWdubWVudHwx";
-    statuses(&server, seg, &["succeeded"]).await;
+    let mut op = status("succeeded");
+    op["id"] = json!("QXNzaWdubWVudHwx");
+    Mock::given(method("GET"))
+        .and(path(seg))
+        .respond_with(ResponseTemplate::new(200).set_body_json(op))
+        .mount(&server)
+        .await;
     assert_eq!(
         later
             .operation("QXNzaWdubWVudHwx")
@@ -452,8 +458,14 @@ async fn poll_options_default_to_backoff_without_retry_after() {
     let p = PollOptions::default();
     assert_eq!(
         (p.initial_interval, p.max_interval, p.deadline),
-        (Duration::from_secs(2), Duration::from_secs(30), None)
+        (
+            Duration::from_secs(2),
+            Duration::from_secs(30),
+            Some(Duration::from_secs(15 * 60))
+        ),
+        "a default deadline: `.await` never polls forever"
     );
+    assert_eq!(p.without_deadline().deadline, None);
 }
 
 #[tokio::test]
@@ -507,7 +519,8 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
         "each round is 1 + 3 retries"
     );
 
-    // A 404 is not transient: it ends the stream at once.
+    // A 404 that stays: tolerated like a transient failure (a replica may
+    // not know the operation yet), then reported.
     let gone = MockServer::start().await;
     accept_at(&gone, ASSIGN, &format!("{}{OP_KEY}", gone.uri()), None).await;
     Mock::given(method("GET"))
@@ -526,5 +539,30 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
         .await
         .unwrap_err();
     assert_eq!(err.graph().unwrap().code, "NotFound");
-    assert_eq!(polls(&gone, OP_KEY).await, 1);
+    assert_eq!(polls(&gone, OP_KEY).await, 1 + 5);
+}
+
+#[tokio::test]
+async fn a_poll_answering_404_then_recovering_goes_on_to_the_outcome() {
+    let server = MockServer::start().await;
+    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    Mock::given(method("GET"))
+        .and(path(OP_KEY))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                json!({"error": {"code": "NotFound", "message": "no such operation"}}),
+            ),
+        )
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    statuses(&server, OP_KEY, &["running", "succeeded"]).await;
+    let outcome = client(&server.uri())
+        .assign_number(body())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, S::Succeeded);
+    assert_eq!(polls(&server, OP_KEY).await, 4);
 }

@@ -5,5 +5,6 @@ mod auth;
 mod errors;
 mod lro;
 mod paging;
+mod reliability;
 mod retry;
 mod support;

@@ -4,7 +4,7 @@
 use futures::{StreamExt, TryStreamExt};
 use graph_teams_admin::{Error, Filter, ListQuery, NumberCapability, NumberType};
 use serde_json::json;
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::client;
@@ -20,7 +20,15 @@ fn numbers(from: usize, n: usize) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn skip_paging_runs_until_a_short_page() {
     let server = MockServer::start().await;
-    for (skip, n) in [(0, 2), (2, 2), (4, 1)] {
+    // The first page carries only what the caller asked for: no `$skip=0`.
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param_is_missing("$skip"))
+        .and(query_param("$top", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": numbers(0, 2)})))
+        .mount(&server)
+        .await;
+    for (skip, n) in [(2, 2), (4, 1)] {
         Mock::given(method("GET"))
             .and(path(LIST))
             .and(query_param("$skip", skip.to_string()))
@@ -81,6 +89,15 @@ async fn next_links_are_followed_with_auth() {
 async fn a_repeated_next_link_ends_the_list() {
     let server = MockServer::start().await;
     let next = format!("{}{LIST}?$skiptoken=same", server.uri());
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("$skiptoken", "same"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": numbers(2, 2), "@odata.nextLink": next})),
+        )
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path(LIST))
         .respond_with(

@@ -54,6 +54,48 @@ impl TokenCredential for CountingCredential {
     }
 }
 
+/// Hands out `<n>.<secret>` (a new token per call, each ending in the
+/// secret), valid for an hour. Its `Debug` shows only the call count.
+/// (Used by `tests/tracing.rs`.)
+#[allow(dead_code)]
+pub struct RotatingCredential {
+    secret: String,
+    calls: AtomicU32,
+}
+
+#[allow(dead_code)]
+impl RotatingCredential {
+    pub fn new(secret: &str) -> Arc<Self> {
+        Arc::new(Self {
+            secret: secret.to_owned(),
+            calls: AtomicU32::new(0),
+        })
+    }
+}
+
+impl std::fmt::Debug for RotatingCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatingCredential")
+            .field("calls", &self.calls)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for RotatingCredential {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(AccessToken::new(
+            format!("{n}.{}", self.secret),
+            OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
 /// A credential that always fails.
 #[derive(Debug)]
 pub struct FailingCredential;

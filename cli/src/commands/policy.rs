@@ -1,0 +1,216 @@
+//! `policy list|show|id|assign|unassign`.
+
+use anyhow::{Result, anyhow};
+use graph_teams_admin::generated::{Error as GeneratedError, types::ODataError};
+use graph_teams_admin::{Filter, TeamsPolicyUserAssignment};
+use serde::Serialize;
+
+use super::{Ctx, users};
+use crate::args::PolicyCommand;
+use crate::exit::{self, UsageError};
+use crate::output::{self, Record};
+
+/// An error of a generated call (the facade does not wrap the assignment
+/// list): Graph's code, message and the ids a support case needs.
+fn generated_error(operation: &str, e: GeneratedError<ODataError>) -> anyhow::Error {
+    match e {
+        GeneratedError::ErrorResponse(rv) => {
+            let id = |name: &str| {
+                rv.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| format!(", {name} {v}"))
+                    .unwrap_or_default()
+            };
+            anyhow!(
+                "{operation}: Graph answered HTTP {}: {}: {}{}{}",
+                rv.status().as_u16(),
+                rv.error.code,
+                rv.error.message,
+                id("request-id"),
+                id("client-request-id"),
+            )
+        }
+        other => anyhow!("{operation}: {other}"),
+    }
+}
+
+/// `assign`/`unassign` body item: `userId`, `policyType`, `policyId`.
+pub fn assignment(
+    user_id: &str,
+    policy_type: &str,
+    policy_id: Option<&str>,
+) -> Result<TeamsPolicyUserAssignment> {
+    let mut value = serde_json::json!({ "userId": user_id, "policyType": policy_type });
+    if let Some(id) = policy_id {
+        value["policyId"] = id.into();
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
+/// The one policy id for a type and name (an error names the choices
+/// when there are several).
+pub async fn policy_id(ctx: &Ctx, policy_type: &str, name: &str) -> Result<String> {
+    let found = ctx.client().policy_ids(policy_type, name).await?;
+    let ids: Vec<String> = found.iter().filter_map(|p| p.policy_id.clone()).collect();
+    match ids.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(anyhow!("no {policy_type} named {name:?}")),
+        many => Err(anyhow!(
+            "{} {policy_type} policies are named {name:?} ({}); pass --policy-id",
+            many.len(),
+            many.join(", ")
+        )),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyResult {
+    user_id: String,
+    policy_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy_id: Option<String>,
+    action: &'static str,
+    status: &'static str,
+}
+
+impl Record for PolicyResult {
+    fn columns() -> &'static [&'static str] {
+        &["userId", "policyType", "policyId", "action", "status"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.user_id.clone(),
+            self.policy_type.clone(),
+            self.policy_id.clone().unwrap_or_default(),
+            self.action.to_owned(),
+            self.status.to_owned(),
+        ]
+    }
+}
+
+pub async fn run(ctx: &Ctx, command: PolicyCommand) -> Result<u8> {
+    match command {
+        PolicyCommand::List {
+            user,
+            policy_type,
+            limit,
+        } => {
+            let mut filters = Vec::new();
+            if let Some(u) = user {
+                filters.push(Filter::eq("userId", users::resolve(ctx, &u).await?));
+            }
+            if let Some(t) = policy_type {
+                filters.push(Filter::eq("policyType", t));
+            }
+            let filter = filters.into_iter().reduce(Filter::and);
+            let mut sink = output::Sink::<TeamsPolicyUserAssignment>::new(ctx.format);
+            let page = 500u64;
+            let mut skip = 0u64;
+            let limit = limit.unwrap_or(u64::MAX);
+            'pages: loop {
+                let mut b = ctx
+                    .client()
+                    .generated()
+                    .list_user_assignments()
+                    .top(page)
+                    .skip(skip);
+                if let Some(f) = &filter {
+                    b = b.filter(f.as_str());
+                }
+                let items = b
+                    .send()
+                    .await
+                    .map_err(|e| generated_error("list_user_assignments", e))?
+                    .into_inner()
+                    .value
+                    .unwrap_or_default();
+                let n = items.len() as u64;
+                for item in items {
+                    if sink.count() >= limit {
+                        break 'pages;
+                    }
+                    sink.write(&item)?;
+                }
+                if n < page {
+                    break;
+                }
+                skip += n;
+            }
+            sink.finish()?;
+            Ok(exit::OK)
+        }
+        PolicyCommand::Show { id } => {
+            let item = ctx
+                .client()
+                .generated()
+                .get_user_assignment()
+                .teams_policy_user_assignment_id(id)
+                .send()
+                .await
+                .map_err(|e| generated_error("get_user_assignment", e))?
+                .into_inner();
+            output::one(ctx.format, &item)?;
+            Ok(exit::OK)
+        }
+        PolicyCommand::Id { policy_type, name } => {
+            let found = ctx.client().policy_ids(&policy_type, &name).await?;
+            if found.is_empty() {
+                return Err(anyhow!("no {policy_type} named {name:?}"));
+            }
+            let mut sink = output::Sink::new(ctx.format);
+            for p in &found {
+                sink.write(p)?;
+            }
+            sink.finish()?;
+            Ok(exit::OK)
+        }
+        PolicyCommand::Assign {
+            user,
+            policy_type,
+            name,
+            policy_id: id,
+        } => {
+            let user_id = users::resolve(ctx, &user).await?;
+            let id = match (id, name) {
+                (Some(id), _) => id,
+                (None, Some(name)) => policy_id(ctx, &policy_type, &name).await?,
+                (None, None) => {
+                    return Err(UsageError("pass --name or --policy-id".into()).into());
+                }
+            };
+            ctx.client()
+                .assign_policy(vec![assignment(&user_id, &policy_type, Some(&id))?])
+                .await?;
+            output::one(
+                ctx.format,
+                &PolicyResult {
+                    user_id,
+                    policy_type,
+                    policy_id: Some(id),
+                    action: "assign",
+                    status: "succeeded",
+                },
+            )?;
+            Ok(exit::OK)
+        }
+        PolicyCommand::Unassign { user, policy_type } => {
+            let user_id = users::resolve(ctx, &user).await?;
+            ctx.client()
+                .unassign_policy(vec![assignment(&user_id, &policy_type, None)?])
+                .await?;
+            output::one(
+                ctx.format,
+                &PolicyResult {
+                    user_id,
+                    policy_type,
+                    policy_id: None,
+                    action: "unassign",
+                    status: "succeeded",
+                },
+            )?;
+            Ok(exit::OK)
+        }
+    }
+}
