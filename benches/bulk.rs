@@ -82,10 +82,9 @@ async fn throttled_emulator(n: usize, rate: u32) -> (Arc<Emulator>, Vec<(String,
     let mut cfg = EmulatorConfig::with_numbers(n).with_users(50);
     cfg.operation_duration = Duration::from_millis(OP_MS);
     let emulator = Arc::new(Emulator::start(cfg).await.unwrap());
-    emulator.faults().rate_limit(Some(RateLimit {
-        per_second: rate,
-        fractional_retry_after: true,
-    }));
+    emulator
+        .faults()
+        .rate_limit(Some(RateLimit::per_second(rate).fractional()));
     let numbers = emulator
         .snapshot()
         .numbers

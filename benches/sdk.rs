@@ -253,7 +253,7 @@ fn bulk(n: usize, rate: u32) -> (String, f64, usize) {
         let mut cfg = EmulatorConfig::with_numbers(n);
         cfg.operation_duration = Duration::from_millis(20);
         let emulator = Arc::new(Emulator::start(cfg).await.unwrap());
-        emulator.faults().rate_limit(Some(RateLimit { per_second: rate, fractional_retry_after: true }));
+        emulator.faults().rate_limit(Some(RateLimit::per_second(rate).fractional()));
         let client = Client::builder()
             .base_url(emulator.base_url())
             .token(emulator.token())

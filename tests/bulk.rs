@@ -429,10 +429,7 @@ async fn dry_run_plans_and_sends_nothing() {
 async fn throttling_pauses_the_run_and_costs_far_fewer_429s() {
     const ROWS: usize = 100;
     const WORKERS: usize = 16;
-    let limit = RateLimit {
-        per_second: 25,
-        fractional_retry_after: true,
-    };
+    let limit = RateLimit::per_second(25).fractional();
 
     // Baseline: 16 workers, each retrying its own 429s (the SDK's pipeline).
     let base = Emulator::start(config(ROWS, 20)).await.unwrap();

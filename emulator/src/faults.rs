@@ -113,6 +113,7 @@ impl<'de> Deserialize<'de> for RetryAfterForm {
 /// JSON: `{"perSecond": 5, "fractionalRetryAfter": false}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Accepted actions per one-second window.
     pub per_second: u32,
@@ -129,6 +130,13 @@ impl RateLimit {
             per_second,
             fractional_retry_after: false,
         }
+    }
+
+    /// The same limit, answering `Retry-After` as decimal seconds (exact to
+    /// the millisecond) instead of whole seconds.
+    pub fn fractional(mut self) -> Self {
+        self.fractional_retry_after = true;
+        self
     }
 }
 
@@ -611,10 +619,7 @@ mod tests {
     #[test]
     fn fixed_window() {
         let f = Faults::default();
-        f.rate_limit(Some(RateLimit {
-            per_second: 2,
-            fractional_retry_after: false,
-        }));
+        f.rate_limit(Some(RateLimit::per_second(2)));
         let t0 = Instant::now();
         assert!(f.admit_action(t0).is_ok());
         assert!(f.admit_action(t0).is_ok());

@@ -680,10 +680,7 @@ async fn throttling_faults() {
     assert_eq!(api.get(NUMBERS).await.headers()["retry-after"], "1.5");
 
     // Sustained: two actions per second, whole seconds rounded up.
-    faults.rate_limit(Some(RateLimit {
-        per_second: 2,
-        fractional_retry_after: false,
-    }));
+    faults.rate_limit(Some(RateLimit::per_second(2)));
     assert_eq!(
         api.assign("+14255550100", USER).await.status(),
         StatusCode::ACCEPTED
@@ -701,10 +698,7 @@ async fn throttling_faults() {
         "reads are not limited"
     );
 
-    faults.rate_limit(Some(RateLimit {
-        per_second: 1,
-        fractional_retry_after: true,
-    }));
+    faults.rate_limit(Some(RateLimit::per_second(1).fractional()));
     assert_eq!(
         api.assign("+14255550103", USER).await.status(),
         StatusCode::ACCEPTED
