@@ -388,16 +388,7 @@ struct Ended {
 
 impl Ended {
     fn add(&mut self, status: &RowStatus) {
-        let label: &'static str = match status {
-            RowStatus::Succeeded => "succeeded",
-            RowStatus::AlreadyDone => "alreadyDone",
-            RowStatus::Planned => "planned",
-            RowStatus::Failed => "failed",
-            RowStatus::Invalid => "invalid",
-            RowStatus::NotRun => "notRun",
-            RowStatus::Unfinished => "unfinished",
-            _ => "other",
-        };
+        let label = status.as_str();
         self.total += 1;
         match self.counts.iter_mut().find(|(l, _)| *l == label) {
             Some((_, n)) => *n += 1,
