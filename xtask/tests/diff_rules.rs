@@ -645,21 +645,13 @@ fn overlay_actions_that_upstream_made_redundant() {
 }
 
 /// The README documents every rule id: its table is the one
-/// `cargo xtask diff --rules` prints from the rule table. Until the README
-/// carries it, the text meant for it (`.notes/readme-diff.md`) must.
+/// `cargo xtask diff --rules` prints from the rule table.
 #[test]
 fn the_readme_documents_every_rule() {
     let root = workspace_root().unwrap();
     let table = xtask::diff::rules::markdown_table();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let (name, text) = if readme.contains("| `server-changed` |") {
-        ("README.md", readme)
-    } else {
-        (
-            ".notes/readme-diff.md",
-            std::fs::read_to_string(root.join(".notes/readme-diff.md")).unwrap_or_default(),
-        )
-    };
+    let name = "README.md";
+    let text = std::fs::read_to_string(root.join(name)).unwrap();
     assert!(
         text.contains(&table),
         "{name} lacks the current rule table; paste the output of `cargo xtask diff --rules`:\n{table}"
