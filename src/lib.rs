@@ -71,8 +71,9 @@ mod testing;
 mod transport;
 mod validate;
 
-/// Bulk runs over CSV-shaped input: throttle gate, journal and resume, dry
-/// run, user resolution (see the module docs).
+// Bulk runs over CSV-shaped input (throttle gate, journal and resume, dry
+// run, user resolution); documented in its own module docs, whose links
+// resolve there.
 pub mod bulk;
 pub use bulk::{Bulk, BulkOptions, BulkRun};
 
