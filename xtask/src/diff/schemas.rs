@@ -119,23 +119,17 @@ fn num(n: &Option<serde_json::Number>) -> Option<f64> {
     n.as_ref().and_then(|n| n.as_f64())
 }
 
-fn lower<T: PartialOrd + std::fmt::Display>(
-    out: &mut Vec<(Way, String)>,
-    name: &str,
-    a: Option<T>,
-    b: Option<T>,
-) {
-    match (a, b) {
-        (None, Some(b)) => out.push((Way::Narrowed, format!("{name} {b} added"))),
-        (Some(a), None) => out.push((Way::Widened, format!("{name} {a} removed"))),
-        (Some(a), Some(b)) if b > a => out.push((Way::Narrowed, format!("{name} {a} → {b}"))),
-        (Some(a), Some(b)) if b < a => out.push((Way::Widened, format!("{name} {a} → {b}"))),
-        _ => {}
-    }
+/// Which way a limit tightens: a lower limit (`minLength`, `minimum`,
+/// `minItems`) narrows as it grows, an upper one as it shrinks.
+#[derive(Clone, Copy)]
+enum Limit {
+    Lower,
+    Upper,
 }
 
-fn upper<T: PartialOrd + std::fmt::Display>(
+fn limit<T: PartialOrd + std::fmt::Display>(
     out: &mut Vec<(Way, String)>,
+    kind: Limit,
     name: &str,
     a: Option<T>,
     b: Option<T>,
@@ -143,9 +137,18 @@ fn upper<T: PartialOrd + std::fmt::Display>(
     match (a, b) {
         (None, Some(b)) => out.push((Way::Narrowed, format!("{name} {b} added"))),
         (Some(a), None) => out.push((Way::Widened, format!("{name} {a} removed"))),
-        (Some(a), Some(b)) if b < a => out.push((Way::Narrowed, format!("{name} {a} → {b}"))),
-        (Some(a), Some(b)) if b > a => out.push((Way::Widened, format!("{name} {a} → {b}"))),
-        _ => {}
+        (Some(a), Some(b)) => {
+            let (tighter, looser) = match kind {
+                Limit::Lower => (b > a, b < a),
+                Limit::Upper => (b < a, b > a),
+            };
+            if tighter {
+                out.push((Way::Narrowed, format!("{name} {a} → {b}")));
+            } else if looser {
+                out.push((Way::Widened, format!("{name} {a} → {b}")));
+            }
+        }
+        (None, None) => {}
     }
 }
 
@@ -174,10 +177,34 @@ pub fn limit_changes(
         a.pattern.as_deref(),
         b.pattern.as_deref(),
     );
-    lower(&mut out, "minLength", a.min_length, b.min_length);
-    upper(&mut out, "maxLength", a.max_length, b.max_length);
-    lower(&mut out, "minimum", num(&a.minimum), num(&b.minimum));
-    upper(&mut out, "maximum", num(&a.maximum), num(&b.maximum));
+    limit(
+        &mut out,
+        Limit::Lower,
+        "minLength",
+        a.min_length,
+        b.min_length,
+    );
+    limit(
+        &mut out,
+        Limit::Upper,
+        "maxLength",
+        a.max_length,
+        b.max_length,
+    );
+    limit(
+        &mut out,
+        Limit::Lower,
+        "minimum",
+        num(&a.minimum),
+        num(&b.minimum),
+    );
+    limit(
+        &mut out,
+        Limit::Upper,
+        "maximum",
+        num(&a.maximum),
+        num(&b.maximum),
+    );
     if a.minimum == b.minimum && a.minimum.is_some() && a.exclusive_minimum != b.exclusive_minimum {
         let way = if b.exclusive_minimum {
             Way::Narrowed
@@ -206,8 +233,8 @@ pub fn limit_changes(
             ),
         ));
     }
-    lower(&mut out, "minItems", a.min_items, b.min_items);
-    upper(&mut out, "maxItems", a.max_items, b.max_items);
+    limit(&mut out, Limit::Lower, "minItems", a.min_items, b.min_items);
+    limit(&mut out, Limit::Upper, "maxItems", a.max_items, b.max_items);
     out
 }
 
