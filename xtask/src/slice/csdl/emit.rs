@@ -217,7 +217,11 @@ fn unique(name: String, used: &mut HashSet<String>) -> String {
         .expect("an unused name")
 }
 
-fn error_responses(mut m: Map<String, Value>) -> Value {
+/// The responses of an operation: its one answer, and Graph's shared error
+/// responses.
+fn error_responses(status: &str, answer: Value) -> Value {
+    let mut m = Map::new();
+    m.insert(status.into(), answer);
     m.insert("4XX".into(), json!({ "$ref": format!("{RESPONSES}error") }));
     m.insert("5XX".into(), json!({ "$ref": format!("{RESPONSES}error") }));
     Value::Object(m)
@@ -1029,19 +1033,19 @@ impl Emitter<'_, '_> {
                 if list {
                     get.parameters = paging();
                     get.parameters.extend([orderby(), select(), expand()]);
-                    get.responses = error_responses(Map::from_iter([(
-                        "2XX".to_owned(),
+                    get.responses = error_responses(
+                        "2XX",
                         json!({ "$ref": format!("{RESPONSES}{target}{COLLECTION_SUFFIX}") }),
-                    )]));
+                    );
                 } else {
                     get.parameters = vec![select(), expand()];
-                    get.responses = error_responses(Map::from_iter([(
-                        "2XX".to_owned(),
+                    get.responses = error_responses(
+                        "2XX",
                         json!({
                             "description": "Retrieved navigation property",
                             "content": json_content(schema_ref(&target))
                         }),
-                    )]));
+                    );
                 }
                 item.insert("get".into(), get.build());
                 if nav.contained && list {
@@ -1059,13 +1063,13 @@ impl Emitter<'_, '_> {
                             "content": json_content(schema_ref(&target)),
                             "required": true
                         })),
-                        responses: error_responses(Map::from_iter([(
-                            "2XX".to_owned(),
+                        responses: error_responses(
+                            "2XX",
                             json!({
                                 "description": "Created navigation property.",
                                 "content": json_content(schema_ref(&target))
                             }),
-                        )])),
+                        ),
                         pageable: false,
                         kind: "operation",
                     };
@@ -1083,13 +1087,13 @@ impl Emitter<'_, '_> {
                             "content": json_content(schema_ref(&target)),
                             "required": true
                         })),
-                        responses: error_responses(Map::from_iter([(
-                            "2XX".to_owned(),
+                        responses: error_responses(
+                            "2XX",
                             json!({
                                 "description": "Success",
                                 "content": json_content(schema_ref(&target))
                             }),
-                        )])),
+                        ),
                         pageable: false,
                         kind: "operation",
                     };
@@ -1106,10 +1110,7 @@ impl Emitter<'_, '_> {
                             "schema": { "type": "string" }
                         })],
                         request_body: None,
-                        responses: error_responses(Map::from_iter([(
-                            "204".to_owned(),
-                            json!({ "description": "Success" }),
-                        )])),
+                        responses: error_responses("204", json!({ "description": "Success" })),
                         pageable: false,
                         kind: "operation",
                     };
@@ -1130,10 +1131,10 @@ impl Emitter<'_, '_> {
                     operation_id: format!("{}_GetCount", items.join(".")),
                     parameters: vec![parameter_ref("search"), parameter_ref("filter")],
                     request_body: None,
-                    responses: error_responses(Map::from_iter([(
-                        "2XX".to_owned(),
+                    responses: error_responses(
+                        "2XX",
                         json!({ "$ref": format!("{RESPONSES}{COUNT_SCHEMA}") }),
-                    )])),
+                    ),
                     pageable: false,
                     kind: "operation",
                 };
@@ -1241,10 +1242,7 @@ impl Emitter<'_, '_> {
 
     fn operation_responses(&self, op: &Operation) -> Result<Value> {
         let Some((ty, pos)) = &op.returns else {
-            return Ok(error_responses(Map::from_iter([(
-                "204".to_owned(),
-                json!({ "description": "Success" }),
-            )])));
+            return Ok(error_responses("204", json!({ "description": "Success" })));
         };
         let site = Site {
             what: format!("<ReturnType> of {}", op.element()),
@@ -1282,10 +1280,10 @@ impl Emitter<'_, '_> {
                 Resolved::Named { .. } => self.element(&ty.name, ty.nullable, None, &site)?.build(),
             }
         };
-        Ok(error_responses(Map::from_iter([(
-            "2XX".to_owned(),
+        Ok(error_responses(
+            "2XX",
             json!({ "description": "Success", "content": json_content(schema) }),
-        )])))
+        ))
     }
 
     // ----- components -----
