@@ -57,6 +57,26 @@ fn same(current: Option<&str>, wanted: &str) -> bool {
     current.unwrap_or("") == wanted
 }
 
+/// The row's number (normalised) and its inventory record, or the check
+/// that ends the row here: the number is not in the inventory, or it is of
+/// another type than the row says (`want`, where the action names one).
+async fn number_record(
+    client: &Client,
+    telephone_number: &str,
+    want: Option<&NumberType>,
+) -> Result<std::result::Result<(String, NumberAssignment), Check>> {
+    let number = normalize_number(telephone_number);
+    let Some(n) = find_number(client, &number).await? else {
+        return Ok(Err(not_found(&number)));
+    };
+    if let (Some(have), Some(want)) = (&n.number_type, want)
+        && have != want
+    {
+        return Ok(Err(type_mismatch(&number, have, want)));
+    }
+    Ok(Ok((number, n)))
+}
+
 /// Compares the row with the current state. `user_id` is the resolved
 /// user, for actions that have one.
 pub(crate) async fn check(
@@ -66,15 +86,11 @@ pub(crate) async fn check(
 ) -> Result<Check> {
     match action {
         Action::AssignNumber(a) => {
-            let number = normalize_number(&a.telephone_number);
-            let Some(n) = find_number(client, &number).await? else {
-                return Ok(not_found(&number));
-            };
-            if let Some(t) = &n.number_type
-                && *t != a.number_type
-            {
-                return Ok(type_mismatch(&number, t, &a.number_type));
-            }
+            let (number, n) =
+                match number_record(client, &a.telephone_number, Some(&a.number_type)).await? {
+                    Ok(found) => found,
+                    Err(end) => return Ok(end),
+                };
             let target = user_id.unwrap_or(&a.user);
             match n.assignment_target_id.as_deref() {
                 Some(current) if current.eq_ignore_ascii_case(target) => {
@@ -127,24 +143,20 @@ pub(crate) async fn check(
             }
         }
         Action::UnassignNumber(a) => {
-            let number = normalize_number(&a.telephone_number);
-            let Some(n) = find_number(client, &number).await? else {
-                return Ok(not_found(&number));
-            };
-            if let Some(t) = &n.number_type
-                && *t != a.number_type
-            {
-                return Ok(type_mismatch(&number, t, &a.number_type));
-            }
+            let (number, n) =
+                match number_record(client, &a.telephone_number, Some(&a.number_type)).await? {
+                    Ok(found) => found,
+                    Err(end) => return Ok(end),
+                };
             Ok(match n.assignment_target_id {
                 Some(_) => Check::Change,
                 None => Check::Done(format!("{number} is not assigned")),
             })
         }
         Action::UpdateNumber(a) => {
-            let number = normalize_number(&a.telephone_number);
-            let Some(n) = find_number(client, &number).await? else {
-                return Ok(not_found(&number));
+            let (number, n) = match number_record(client, &a.telephone_number, None).await? {
+                Ok(found) => found,
+                Err(end) => return Ok(end),
             };
             let location_ok = a
                 .location_id
