@@ -591,6 +591,7 @@ impl Client {
 /// its actions itself (with its own `client-request-id`, throttling answers
 /// surfaced to its gate) through the same pipeline, and polls with the
 /// client's poll options.
+#[cfg(feature = "bulk")]
 impl Client {
     pub(crate) fn pipeline(&self) -> &Pipeline {
         &self.pipeline

@@ -26,11 +26,14 @@
 //!   (never edited by hand): the raw progenitor client (reached through
 //!   [`Client::generated`]), the model builders (`generated::types::builder`)
 //!   and the operation table (`generated::operations`).
-//! - the hand-written runtime is private, one concern per file: the facade
-//!   and its builder, auth (token cache), the request pipeline, retry rules
-//!   (a classifier and a schedule), errors, the operation poller, paging,
-//!   single-entity answers, `$filter`, validation, the TLS transport, and
-//!   the bridge that adapts progenitor's hooks.
+//! - `bulk` (with the `bulk` feature): runs over many rows, whose options,
+//!   rows and outcomes are its own vocabulary.
+//!
+//! The rest of the hand-written runtime is private, one concern per file:
+//! the facade and its builder, auth (token cache), the request pipeline,
+//! retry rules (a classifier and a schedule), errors, the operation poller,
+//! paging, single-entity answers, `$filter`, validation, the TLS transport,
+//! and the bridge that adapts progenitor's hooks.
 //!
 //! # Features
 //!
@@ -39,6 +42,13 @@
 //! | `rustls` | yes | TLS through rustls with the `ring` provider and the platform's certificate verifier |
 //! | `rustls-aws-lc` | no | TLS through rustls with `aws-lc-rs` (needs cmake and a C compiler) |
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL, Schannel, Security.framework) |
+//! | `gzip` | no | asks for gzip-compressed answers (`Accept-Encoding: gzip`) and inflates them, still within the body limit |
+//! | `bulk` | no | the `bulk` module: CSV-shaped runs with a shared throttle gate, a resumable journal, dry runs |
+//!
+//! `gzip` and `bulk` are off by default, as compression is in reqwest: a
+//! program that makes typed calls compiles neither the decompressors nor
+//! the bulk engine (and its hashing). The `teams-admin` command line turns
+//! both on.
 //!
 //! With no TLS feature the client speaks plain `http` only (the emulator on
 //! loopback); the builder refuses an `https` base URL with a clear error.
@@ -72,9 +82,12 @@ mod transport;
 mod validate;
 
 // Bulk runs over CSV-shaped input (throttle gate, journal and resume, dry
-// run, user resolution); documented in its own module docs, whose links
-// resolve there.
+// run, user resolution), behind the `bulk` feature; documented in its own
+// module docs, whose links resolve there.
+#[cfg(feature = "bulk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
 pub mod bulk;
+#[cfg(feature = "bulk")]
 pub use bulk::{Bulk, BulkOptions, BulkRun};
 
 pub use auth::StaticTokenCredential;

@@ -51,6 +51,7 @@ tokio::task_local! {
 /// once instead of being retried. The bulk engine (`bulk`) sends its
 /// actions this way for 429 and 503: its throttle gate pauses the whole run
 /// on them, where a per-request retry would pause one worker.
+#[cfg(feature = "bulk")]
 pub(crate) async fn surfacing<F: std::future::Future>(
     statuses: &'static [u16],
     call: F,

@@ -19,9 +19,12 @@
 //!   one would send the request (a `307`/`308` resends the `assignNumber`
 //!   body) to wherever the answer points. A `3xx` comes back as an error
 //!   naming its `Location`.
-//! - **gzip**: bodies may arrive compressed (`Accept-Encoding: gzip`); the
-//!   pipeline's body limit counts the bytes *after* decompression, so a small
-//!   compressed answer cannot inflate without bound.
+//! - **gzip** (feature `gzip`, off by default as in reqwest): bodies may
+//!   then arrive compressed (`Accept-Encoding: gzip`); the pipeline's body
+//!   limit counts the bytes *after* decompression, so a small compressed
+//!   answer cannot inflate without bound. Without the feature nothing asks
+//!   for compression, and a compressed body sent anyway is not valid JSON
+//!   and fails as a decode error.
 
 use std::time::Duration;
 
@@ -40,8 +43,9 @@ pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> Resul
     let builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .gzip(true);
+        .redirect(reqwest::redirect::Policy::none());
+    #[cfg(feature = "gzip")]
+    let builder = builder.gzip(true);
     let builder = tls(builder)?;
     builder
         .build()

@@ -78,7 +78,13 @@ async fn memory_child() {
 #[cfg(target_os = "linux")]
 #[test]
 fn peak_memory_under_a_4_gib_body_stays_near_the_limit() {
-    for kind in ["plain", "gzip"] {
+    // A gzip bomb only inflates in a build that asks for gzip.
+    let kinds: &[&str] = if cfg!(feature = "gzip") {
+        &["plain", "gzip"]
+    } else {
+        &["plain"]
+    };
+    for kind in kinds {
         case(format!(
             "memory: a 4 GiB {kind} body, default 32 MiB limit, peak RSS"
         ));
