@@ -8,8 +8,9 @@
 //! - (f) peak memory of 100,000-row runs, dry and real, with the emulator
 //!   in a child process so that only the engine's memory is measured.
 //!
-//! `cargo bench --bench bulk` prints a markdown report (`-- throttle` or
-//! `-- memory` runs one part). Nothing here asserts on time.
+//! `cargo bench --bench bulk --features bulk` prints a markdown report
+//! (`-- throttle` or `-- memory` runs one part). Nothing here asserts on
+//! time.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};

@@ -29,7 +29,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the work is waiting on the network, and a second worker
+    // thread only adds wake-ups across threads (it cost the bulk runs 40%
+    // more CPU for the same wall time). The journal has its own thread,
+    // DNS lookups tokio's blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -262,7 +262,7 @@ fn patch_user(shared: &Shared, key: &str, body: &[u8]) -> Response {
         Err(e) => return bad_request(format!("Invalid user patch: {e}")),
     };
     let mut state = lock(&shared.state);
-    let Some(user) = state.users.iter_mut().find(|u| u.matches(key)) else {
+    let Some(user) = state.user_mut(key) else {
         return no_user(key);
     };
     if let Some(licensed) = patch.teams_phone_licensed {

@@ -455,11 +455,7 @@ impl Call<'_> {
                 )?
             }
             Route::UserConfigurationUser(id) => {
-                let user = lock(&self.shared.state)
-                    .users
-                    .iter()
-                    .find(|u| u.id == id)
-                    .cloned();
+                let user = lock(&self.shared.state).user_by_id(&id).cloned();
                 let user = user.ok_or_else(|| {
                     ApiError::not_found(format!("No Teams user configuration has the id '{id}'."))
                 })?;
@@ -755,9 +751,7 @@ impl Call<'_> {
             outcome: None,
         };
         {
-            let mut state = self.state();
-            state.operations.push(record);
-            state.settle(now);
+            self.state().accept(record, now);
         }
         if self.shared.faults.take_reset_after_processing() {
             return Ok(Reply::Reset);

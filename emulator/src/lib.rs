@@ -361,7 +361,7 @@ impl Emulator {
     /// the seed.
     pub fn set_teams_phone_licensed(&self, user: &str, licensed: bool) -> bool {
         let mut state = lock(&self.shared.state);
-        match state.users.iter_mut().find(|u| u.matches(user)) {
+        match state.user_mut(user) {
             Some(user) => {
                 user.teams_phone_licensed = licensed;
                 true

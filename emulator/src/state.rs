@@ -3,7 +3,8 @@
 //! was accepted, and its effect is applied exactly once, by [`State::settle`],
 //! which every access calls first.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -142,12 +143,22 @@ fn model<T: serde::de::DeserializeOwned>(value: Value) -> T {
 
 pub(crate) struct State {
     pub numbers: BTreeMap<String, NumberAssignment>,
+    /// In the order they were accepted; added only by [`State::accept`].
     pub operations: Vec<OperationRecord>,
+    /// Operation id → position in `operations`.
+    operation_ids: HashMap<String, usize>,
+    /// Unapplied operations by the moment they become due (earliest first),
+    /// so settling costs what is due, not what was ever accepted.
+    due: BinaryHeap<Reverse<(Instant, usize)>>,
     pub number_events: BTreeMap<String, NumberCounts>,
     /// (user id, policy type as sent) → events.
     pub policy_events: BTreeMap<(String, String), PolicyCounts>,
     pub policy_assignments: Vec<TeamsPolicyUserAssignment>,
+    /// The seed's users; their ids and UPNs never change (only what the
+    /// control API may patch), so `user_keys` stays true.
     pub users: Vec<SeedUser>,
+    /// Lower-cased id and UPN → position in `users`.
+    user_keys: HashMap<String, usize>,
     pub policies: Vec<SeedPolicy>,
     pub started: SystemTime,
 }
@@ -155,6 +166,12 @@ pub(crate) struct State {
 impl State {
     pub fn new(config: &EmulatorConfig) -> Self {
         let users = config.users.clone();
+        let mut user_keys = HashMap::with_capacity(users.len() * 2);
+        for (i, u) in users.iter().enumerate().rev() {
+            // The first seeded user wins a clash, as a scan would find it.
+            user_keys.insert(u.id.to_ascii_lowercase(), i);
+            user_keys.insert(u.user_principal_name.to_ascii_lowercase(), i);
+        }
         let numbers = config
             .numbers
             .iter()
@@ -163,7 +180,7 @@ impl State {
                 let status = seed
                     .assignment_target_id
                     .as_deref()
-                    .map(|target| status_for_target(&users, target));
+                    .map(|target| status_for_target(users.iter().find(|u| u.id == target)));
                 let assignment: NumberAssignment = model(json!({
                     "@odata.type": "#microsoft.graph.teamsAdministration.numberAssignment",
                     "activationState": ActivationState::Activated,
@@ -192,10 +209,13 @@ impl State {
         Self {
             numbers,
             operations: Vec::new(),
+            operation_ids: HashMap::new(),
+            due: BinaryHeap::new(),
             number_events: BTreeMap::new(),
             policy_events: BTreeMap::new(),
             policy_assignments: Vec::new(),
             users,
+            user_keys,
             policies: config.policies.clone(),
             started: SystemTime::now(),
         }
@@ -204,15 +224,14 @@ impl State {
     /// Applies every operation whose final moment has passed, in the order
     /// they became due. Idempotent.
     pub fn settle(&mut self, now: Instant) {
-        let mut due: Vec<(Instant, usize)> = self
-            .operations
-            .iter()
-            .enumerate()
-            .filter(|(_, op)| op.outcome.is_none())
-            .filter_map(|(i, op)| op.due().filter(|d| *d <= now).map(|d| (d, i)))
-            .collect();
-        due.sort();
-        for (_, i) in due {
+        while let Some(&Reverse((at, i))) = self.due.peek() {
+            if at > now {
+                break;
+            }
+            self.due.pop();
+            if self.operations[i].outcome.is_some() {
+                continue;
+            }
             let action = self.operations[i].action.clone();
             let result = match &action {
                 Action::Assign(body) => self.apply_assign(body),
@@ -225,9 +244,24 @@ impl State {
         }
     }
 
+    /// Takes a newly accepted operation (then settles what is due).
+    pub fn accept(&mut self, record: OperationRecord, now: Instant) {
+        let i = self.operations.len();
+        if let Some(due) = record.due() {
+            self.due.push(Reverse((due, i)));
+        }
+        self.operation_ids.insert(record.id.clone(), i);
+        self.operations.push(record);
+        self.settle(now);
+    }
+
     fn apply_assign(&mut self, body: &AssignNumberBody) -> Result<(), String> {
         let number = normalize_number(&body.telephone_number);
-        let status = status_for_target(&self.users, &body.assignment_target_id);
+        let target = self.user_by_id(&body.assignment_target_id);
+        let status = status_for_target(target);
+        let unlicensed = target
+            .filter(|u| u.account_type == AccountType::User && !u.teams_phone_licensed)
+            .map(|u| unlicensed(&number, u));
         let Some(entry) = self.numbers.get_mut(&number) else {
             return Err(not_in_inventory(&number));
         };
@@ -238,14 +272,8 @@ impl State {
                 "Telephone number '{number}' is already assigned to '{current}'."
             ));
         }
-        if let Some(user) = self
-            .users
-            .iter()
-            .find(|u| u.id == body.assignment_target_id)
-            && user.account_type == AccountType::User
-            && !user.teams_phone_licensed
-        {
-            return Err(unlicensed(&number, user));
+        if let Some(detail) = unlicensed {
+            return Err(detail);
         }
         entry.assignment_target_id = Some(body.assignment_target_id.clone());
         entry.assignment_status = Some(status);
@@ -304,7 +332,7 @@ impl State {
     }
 
     pub fn operation(&self, id: &str) -> Option<&OperationRecord> {
-        self.operations.iter().find(|op| op.id == id)
+        self.operation_ids.get(id).map(|&i| &self.operations[i])
     }
 
     pub fn user_configuration(&self, user: &SeedUser) -> TeamsUserConfiguration {
@@ -366,9 +394,22 @@ impl State {
         }))
     }
 
-    /// The seeded user with this id or (case-insensitively) UPN.
+    /// The seeded user with this id or UPN (both case-insensitively).
     pub fn user(&self, key: &str) -> Option<&SeedUser> {
-        self.users.iter().find(|u| u.matches(key))
+        self.user_keys
+            .get(&key.to_ascii_lowercase())
+            .map(|&i| &self.users[i])
+    }
+
+    /// [`State::user`], to change what the control API may patch.
+    pub fn user_mut(&mut self, key: &str) -> Option<&mut SeedUser> {
+        let i = *self.user_keys.get(&key.to_ascii_lowercase())?;
+        Some(&mut self.users[i])
+    }
+
+    /// The seeded user whose id is exactly `id`.
+    pub fn user_by_id(&self, id: &str) -> Option<&SeedUser> {
+        self.user(id).filter(|u| u.id == id)
     }
 
     /// Policy `assign`: one assignment per (user, policy type).
@@ -430,8 +471,8 @@ fn not_in_inventory(number: &str) -> String {
 }
 
 /// `userAssigned`, or `voiceApplicationAssigned` for a seeded resource account.
-fn status_for_target(users: &[SeedUser], target: &str) -> AssignmentStatus {
-    match users.iter().find(|u| u.id == target) {
+fn status_for_target(target: Option<&SeedUser>) -> AssignmentStatus {
+    match target {
         Some(u) if u.account_type == AccountType::ResourceAccount => {
             AssignmentStatus::VoiceApplicationAssigned
         }
@@ -467,4 +508,89 @@ pub(crate) fn number_json(n: &NumberAssignment) -> Value {
         }
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assign(id: &str, number: &str, user: &str, at: Instant, ms: u64) -> OperationRecord {
+        OperationRecord {
+            id: id.into(),
+            action: Action::Assign(AssignNumberBody::new(
+                number,
+                user,
+                NumberType::DirectRouting,
+            )),
+            telephone_number: number.into(),
+            accepted_at: at,
+            created_date_time: timestamp(SystemTime::now()),
+            duration: Duration::from_millis(ms),
+            never_finishes: false,
+            base: "http://127.0.0.1:1/beta".into(),
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn users_are_found_by_id_or_upn_in_any_case() {
+        let state = State::new(&EmulatorConfig::default());
+        let adele = "8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01";
+        for key in [
+            adele,
+            &adele.to_uppercase(),
+            "adele.vance@contoso.onmicrosoft.com",
+            "Adele.Vance@CONTOSO.onmicrosoft.com",
+        ] {
+            assert_eq!(state.user(key).map(|u| u.id.as_str()), Some(adele), "{key}");
+        }
+        assert!(state.user("nobody@contoso.onmicrosoft.com").is_none());
+        // An exact id only: the UPN or another case is not an id.
+        assert!(state.user_by_id(adele).is_some());
+        assert!(state.user_by_id(&adele.to_uppercase()).is_none());
+        assert!(
+            state
+                .user_by_id("adele.vance@contoso.onmicrosoft.com")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn operations_apply_once_in_the_order_they_become_due() {
+        let mut state = State::new(&EmulatorConfig::default());
+        let adele = "8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01";
+        let alex = state
+            .user("alex.wilber@contoso.onmicrosoft.com")
+            .unwrap()
+            .id
+            .clone();
+        let t0 = Instant::now();
+        // Both ask for the same number: the one due first wins, although
+        // it was accepted second.
+        state.accept(assign("slow", "+14255550100", adele, t0, 300), t0);
+        state.accept(assign("fast", "+14255550100", &alex, t0, 100), t0);
+        state.accept(assign("never", "+14255550101", adele, t0, 0), t0);
+        assert!(
+            state.operation("never").unwrap().is_final(),
+            "a 0 ms operation applies at once"
+        );
+        assert!(!state.operation("fast").unwrap().is_final());
+
+        state.settle(t0 + Duration::from_millis(150));
+        assert!(state.operation("fast").unwrap().is_final());
+        assert!(!state.operation("slow").unwrap().is_final());
+        state.settle(t0 + Duration::from_secs(1));
+        state.settle(t0 + Duration::from_secs(2));
+        let status = |id: &str| state.operation(id).unwrap().status(t0);
+        assert_eq!(status("fast"), LongRunningOperationStatus::Succeeded);
+        assert_eq!(status("slow"), LongRunningOperationStatus::Failed);
+        assert_eq!(
+            state.numbers["+14255550100"]
+                .assignment_target_id
+                .as_deref(),
+            Some(alex.as_str())
+        );
+        assert_eq!(state.number_events["+14255550100"].assign, 1);
+        assert!(state.operation("unknown").is_none());
+    }
 }

@@ -74,7 +74,7 @@ impl Server {
             token: field(1),
             control_url: field(2),
             foreign_base_url: field(3),
-            http: reqwest::Client::new(),
+            http: http(),
         }
     }
 
@@ -547,4 +547,13 @@ fn bad_flags_and_busy_ports_fail() {
     ] {
         assert!(text.contains(needle), "--help lacks {needle}");
     }
+}
+
+/// A plain-http client. When another package of the build (the CLI) gives
+/// reqwest rustls without a crypto provider, reqwest needs a process-wide
+/// provider before it builds any client; installing one is harmless
+/// otherwise.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -25,7 +25,7 @@ impl Api {
     async fn start(config: EmulatorConfig) -> Self {
         Self {
             emulator: Emulator::start(config).await.expect("emulator starts"),
-            http: reqwest::Client::new(),
+            http: http(),
         }
     }
 
@@ -1063,4 +1063,13 @@ async fn control_api_in_process() {
     // A token with a space is refused at start.
     let bad = Emulator::start(EmulatorConfig::default().with_token("two words")).await;
     assert!(bad.is_err());
+}
+
+/// A plain-http client. When another package of the build (the CLI) gives
+/// reqwest rustls without a crypto provider, reqwest needs a process-wide
+/// provider before it builds any client; installing one is harmless
+/// otherwise.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
