@@ -940,3 +940,37 @@ async fn skip_if_done_sends_only_changes() {
     assert!(out[1..].iter().all(|o| o.status == RowStatus::Succeeded));
     assert_eq!(posts(&em), 3);
 }
+
+/// A request that cannot leave (nothing listens) is retried by the client's
+/// `RetryPolicy` alone, not again by the engine on top of it.
+#[tokio::test]
+async fn a_request_that_cannot_leave_is_retried_only_by_the_retry_policy() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/beta"))
+        .token("t")
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(2)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let run = Bulk::new(client, BulkOptions::default())
+        .run_iter(assign_rows(2))
+        .unwrap();
+    let (outcomes, run) = collect(run).await;
+    assert_eq!(outcomes.len(), 2);
+    for o in &outcomes {
+        assert_eq!(o.status, RowStatus::Failed, "{o:?}");
+        assert_eq!(o.error_code.as_deref(), Some("transport"), "{o:?}");
+        assert_eq!(
+            o.attempts, 3,
+            "one attempt and the policy's two retries: {o:?}"
+        );
+    }
+    assert_eq!(run.summary().counts.failed, 2);
+}

@@ -400,7 +400,7 @@ impl Work<'_> {
         let ctx = self.ctx;
         let crid = uuid::Uuid::new_v4().to_string();
         self.phase().client_request_id = Some(crid.clone());
-        let (mut not_sent, mut lost) = (0u32, 0u32);
+        let mut lost = 0u32;
         loop {
             let stage = tokio::select! {
                 biased;
@@ -531,12 +531,11 @@ impl Work<'_> {
                     maybe_sent: false,
                     ..
                 } => {
+                    // Nothing reached the service. The pipeline has already
+                    // retried a request that did not leave, as its
+                    // `RetryPolicy` says; retrying here as well would
+                    // multiply the attempts.
                     ctx.gate.release(permit);
-                    not_sent += 1;
-                    if matches!(error, Error::Transport { .. }) && not_sent <= 3 {
-                        tokio::time::sleep(Duration::from_millis(200 << not_sent)).await;
-                        continue;
-                    }
                     return self.fail_with(RowStatus::Failed, &error);
                 }
                 Answer::Failed {
