@@ -587,16 +587,16 @@ impl Client {
     }
 }
 
-/// What the bulk engine (`bulk`) needs beyond the public surface: it sends
-/// its actions itself (with its own `client-request-id`, throttling answers
-/// surfaced to its gate) through the same pipeline, and polls with the
-/// client's poll options.
-#[cfg(feature = "bulk")]
+/// What other rooms need beyond the public surface: the pipeline, for
+/// requests outside the generated client (`users`; the bulk engine sends its
+/// actions itself, with its own `client-request-id` and throttling answers
+/// surfaced to its gate), and the poll options the bulk engine polls with.
 impl Client {
     pub(crate) fn pipeline(&self) -> &Pipeline {
         &self.pipeline
     }
 
+    #[cfg(feature = "bulk")]
     pub(crate) fn poll_options(&self) -> &PollOptions {
         &self.poll
     }

@@ -32,8 +32,8 @@
 //! The rest of the hand-written runtime is private, one concern per file:
 //! the facade and its builder, auth (token cache), the request pipeline,
 //! retry rules (a classifier and a schedule), errors, the operation poller,
-//! paging, single-entity answers, `$filter`, validation, the TLS transport,
-//! and the bridge that adapts progenitor's hooks.
+//! paging, single-entity answers, `$filter`, validation, users by UPN, the
+//! TLS transport, and the bridge that adapts progenitor's hooks.
 //!
 //! # Features
 //!
@@ -79,6 +79,7 @@ mod retry;
 #[cfg(test)]
 mod testing;
 mod transport;
+mod users;
 mod validate;
 
 // Bulk runs over CSV-shaped input (throttle gate, journal and resume, dry
@@ -99,6 +100,7 @@ pub use operation::{
 pub use paging::{Page, Pager};
 pub use query::{Filter, FilterText, FilterValue, ListQuery};
 pub use retry::RetryPolicy;
+pub use users::is_object_id;
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../README.md")]

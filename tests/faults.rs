@@ -499,3 +499,35 @@ async fn ten_thousand_assignments_under_periodic_throttling() {
         "the run was really throttled ({throttled} retries)"
     );
 }
+
+/// `Client::user_id`: a UPN (in any case) becomes the object id through
+/// `GET /users/{upn}`; an object id passes without a request; an unknown
+/// user is Graph's 404 with its request ids.
+#[tokio::test]
+async fn user_id_resolves_upns_and_passes_object_ids() {
+    let emulator = Emulator::start(config(2)).await.unwrap();
+    let client = builder(&emulator).build().unwrap();
+    let users = |e: &Emulator| {
+        e.requests()
+            .iter()
+            .filter(|r| r.path.contains("/users/"))
+            .count()
+    };
+    for upn in [
+        "adele.vance@contoso.onmicrosoft.com",
+        " Adele.Vance@CONTOSO.onmicrosoft.com ",
+    ] {
+        assert_eq!(client.user_id(upn).await.unwrap(), USER, "{upn}");
+    }
+    assert_eq!(users(&emulator), 2);
+    assert_eq!(client.user_id(USER).await.unwrap(), USER);
+    assert_eq!(users(&emulator), 2, "an object id needs no request");
+    match client.user_id("nobody@contoso.onmicrosoft.com").await {
+        Err(Error::Graph(g)) => {
+            assert_eq!(g.status, 404, "{g}");
+            assert!(g.client_request_id.is_some(), "{g}");
+        }
+        other => panic!("expected a 404, got {other:?}"),
+    }
+    emulator.shutdown().await;
+}

@@ -379,17 +379,6 @@ pub(crate) fn normalize_number(raw: &str) -> String {
     out
 }
 
-/// An Entra object id: a GUID (`8-4-4-4-12` hex digits). Those pass through
-/// without a lookup.
-pub(crate) fn is_object_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 fn number_type(t: &NumberType) -> Result<(), Rejection> {
     match t {
         NumberType::DirectRouting | NumberType::CallingPlan | NumberType::OperatorConnect => Ok(()),
@@ -489,12 +478,5 @@ mod tests {
             "+12065550100;ext=12"
         );
         assert_eq!(normalize_number("206-555"), "206-555");
-    }
-
-    #[test]
-    fn object_ids() {
-        assert!(is_object_id("8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01"));
-        assert!(!is_object_id("adele.vance@contoso.onmicrosoft.com"));
-        assert!(!is_object_id("8e1c3a52x4b6d-4f0e-9a27-1c5d3e7f9a01"));
     }
 }

@@ -1,25 +1,20 @@
 //! The bulk room: user resolution. Admins write user principal names;
 //! `assignmentTargetId` and `userId` need object ids. A UPN is looked up
-//! with `GET /users/{upn}?$select=id,userPrincipalName` through the client's
-//! pipeline (auth, retries, ids), once per run: concurrent rows naming the
+//! with `Client::user_id` (`GET /users/{upn}` through the pipeline: auth,
+//! retries, ids), once per run: concurrent rows naming the
 //! same user share one request, and the answer (or "not found") is cached
 //! for the rest of the run. A transient failure is not cached. Object ids
-//! pass through. It may touch the client's pipeline, nothing else.
+//! pass through. It may touch `Client::user_id`, nothing else.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde::Deserialize;
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::rows::{Rejection, is_object_id};
+use super::rows::Rejection;
 use crate::client::Client;
 use crate::error::Error;
-
-#[derive(Deserialize)]
-struct User {
-    id: String,
-}
+use crate::users::is_object_id;
 
 /// A lookup that ended: the object id, or why the user does not exist.
 type Resolved = Result<String, Rejection>;
@@ -72,18 +67,8 @@ impl Users {
     }
 
     async fn lookup(&self, user: &str) -> Result<Resolved, Error> {
-        let pipeline = self.client.pipeline();
-        let mut url = reqwest::Url::parse(pipeline.base_url())
-            .map_err(|e| Error::Internal(format!("base URL: {e}")))?;
-        url.path_segments_mut()
-            .map_err(|_| Error::Internal("the base URL cannot have segments".into()))?
-            .pop_if_empty()
-            .push("users")
-            .push(user);
-        url.query_pairs_mut()
-            .append_pair("$select", "id,userPrincipalName");
-        match pipeline.get_json::<User>(url, "get_user").await {
-            Ok(answer) => Ok(Ok(answer.value.id)),
+        match self.client.user_id(user).await {
+            Ok(id) => Ok(Ok(id)),
             Err(Error::Graph(g)) if matches!(g.status, 400 | 404) => {
                 let code = if g.status == 404 {
                     "userNotFound"

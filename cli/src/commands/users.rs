@@ -4,27 +4,17 @@ use std::io::Write;
 
 use anyhow::{Result, anyhow};
 use futures::TryStreamExt;
-use graph_teams_admin::{Filter, ListQuery, TeamsUserConfiguration};
+use graph_teams_admin::{Filter, ListQuery, TeamsUserConfiguration, is_object_id};
 use serde::Serialize;
 
 use super::Ctx;
 use crate::args::{OutputFormat, UsersCommand};
 use crate::output::{self, Record, opt};
 
-/// `8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01`-shaped.
-pub fn is_object_id(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
 /// The Teams configuration of a user given as UPN or object id. A UPN is
 /// looked up with `$filter=userPrincipalName eq '…'` (lower-cased) on
-/// userConfigurations, which needs no directory permission beyond the Teams
-/// admin ones (bulk runs resolve through the engine's `/users` lookup).
+/// userConfigurations: one request, and no directory permission beyond the
+/// Teams ones. (Commands that only need the id use [`resolve`].)
 pub async fn configuration(ctx: &Ctx, user: &str) -> Result<TeamsUserConfiguration> {
     let user = user.trim();
     if is_object_id(user) {
@@ -45,16 +35,16 @@ pub async fn configuration(ctx: &Ctx, user: &str) -> Result<TeamsUserConfigurati
         .ok_or_else(|| anyhow!("no Teams user with the user principal name {user}"))
 }
 
-/// The object id of a user given as UPN or object id (ids pass unchanged).
+/// The object id of a user given as UPN or object id (ids pass unchanged),
+/// resolved as bulk runs resolve it (`Client::user_id`, `GET /users/{upn}`).
 pub async fn resolve(ctx: &Ctx, user: &str) -> Result<String> {
-    let user = user.trim();
-    if is_object_id(user) {
-        return Ok(user.to_owned());
+    match ctx.client().user_id(user).await {
+        Err(graph_teams_admin::Error::Graph(g)) if g.status == 404 => Err(anyhow!(
+            "no user with the user principal name {}",
+            user.trim()
+        )),
+        other => Ok(other?),
     }
-    configuration(ctx, user)
-        .await?
-        .id
-        .ok_or_else(|| anyhow!("the service returned {user} without an id"))
 }
 
 /// A user's configuration as one row.
