@@ -231,6 +231,11 @@ fn json_content(schema: Value) -> Value {
     json!({ "application/json": { "schema": schema } })
 }
 
+/// A described JSON answer or body of the `target` entity.
+fn entity_content(description: &str, target: &str) -> Value {
+    json!({ "description": description, "content": json_content(schema_ref(target)) })
+}
+
 fn schema_ref(component: &str) -> Value {
     json!({ "$ref": format!("{SCHEMAS}{component}") })
 }
@@ -287,6 +292,39 @@ struct Op {
 }
 
 impl Op {
+    /// A plain `operation`: no description, parameters or body, one page.
+    fn new(tag: &str, summary: String, operation_id: String, responses: Value) -> Self {
+        Self {
+            tag: tag.to_owned(),
+            summary,
+            description: None,
+            operation_id,
+            parameters: Vec::new(),
+            request_body: None,
+            responses,
+            pageable: false,
+            kind: "operation",
+        }
+    }
+
+    fn described(mut self, description: Option<String>) -> Self {
+        self.description = description;
+        self
+    }
+
+    fn with_parameters(mut self, parameters: Vec<Value>) -> Self {
+        self.parameters = parameters;
+        self
+    }
+
+    /// A required JSON body of the `target` entity.
+    fn with_entity_body(mut self, description: &str, target: &str) -> Self {
+        let mut body = entity_content(description, target);
+        body["required"] = true.into();
+        self.request_body = Some(body);
+        self
+    }
+
     fn build(self) -> Value {
         let mut m = Map::new();
         m.insert("tags".into(), json!([self.tag]));
@@ -1019,101 +1057,73 @@ impl Emitter<'_, '_> {
                     .into(),
                 );
                 let list = nav.many && !keyed;
-                let mut get = Op {
-                    tag: tag.clone(),
-                    summary: format!("Get {} from {source}", nav.name),
-                    description: description.clone(),
-                    operation_id: nav_id(if list { "List" } else { "Get" }),
-                    parameters: Vec::new(),
-                    request_body: None,
-                    responses: Value::Null,
-                    pageable: list,
-                    kind: "operation",
-                };
-                if list {
-                    get.parameters = paging();
-                    get.parameters.extend([orderby(), select(), expand()]);
-                    get.responses = error_responses(
-                        "2XX",
-                        json!({ "$ref": format!("{RESPONSES}{target}{COLLECTION_SUFFIX}") }),
-                    );
+                let get = if list {
+                    let mut parameters = paging();
+                    parameters.extend([orderby(), select(), expand()]);
+                    let page = json!({ "$ref": format!("{RESPONSES}{target}{COLLECTION_SUFFIX}") });
+                    let mut get = Op::new(
+                        &tag,
+                        format!("Get {} from {source}", nav.name),
+                        nav_id("List"),
+                        error_responses("2XX", page),
+                    )
+                    .with_parameters(parameters);
+                    get.pageable = true;
+                    get
                 } else {
-                    get.parameters = vec![select(), expand()];
-                    get.responses = error_responses(
-                        "2XX",
-                        json!({
-                            "description": "Retrieved navigation property",
-                            "content": json_content(schema_ref(&target))
-                        }),
-                    );
-                }
-                item.insert("get".into(), get.build());
+                    Op::new(
+                        &tag,
+                        format!("Get {} from {source}", nav.name),
+                        nav_id("Get"),
+                        error_responses(
+                            "2XX",
+                            entity_content("Retrieved navigation property", &target),
+                        ),
+                    )
+                    .with_parameters(vec![select(), expand()])
+                };
+                item.insert("get".into(), get.described(description.clone()).build());
                 if nav.contained && list {
-                    let post = Op {
-                        tag: tag.clone(),
-                        summary: format!(
+                    let post = Op::new(
+                        &tag,
+                        format!(
                             "Create new navigation property to {} for {source}",
                             nav.name
                         ),
-                        description: description.clone(),
-                        operation_id: nav_id("Create"),
-                        parameters: Vec::new(),
-                        request_body: Some(json!({
-                            "description": "New navigation property",
-                            "content": json_content(schema_ref(&target)),
-                            "required": true
-                        })),
-                        responses: error_responses(
+                        nav_id("Create"),
+                        error_responses(
                             "2XX",
-                            json!({
-                                "description": "Created navigation property.",
-                                "content": json_content(schema_ref(&target))
-                            }),
+                            entity_content("Created navigation property.", &target),
                         ),
-                        pageable: false,
-                        kind: "operation",
-                    };
+                    )
+                    .described(description.clone())
+                    .with_entity_body("New navigation property", &target);
                     item.insert("post".into(), post.build());
                 }
                 if nav.contained && !list {
-                    let patch = Op {
-                        tag: tag.clone(),
-                        summary: format!("Update the navigation property {} in {source}", nav.name),
-                        description: description.clone(),
-                        operation_id: nav_id("Update"),
-                        parameters: Vec::new(),
-                        request_body: Some(json!({
-                            "description": "New navigation property values",
-                            "content": json_content(schema_ref(&target)),
-                            "required": true
-                        })),
-                        responses: error_responses(
-                            "2XX",
-                            json!({
-                                "description": "Success",
-                                "content": json_content(schema_ref(&target))
-                            }),
-                        ),
-                        pageable: false,
-                        kind: "operation",
-                    };
+                    let patch = Op::new(
+                        &tag,
+                        format!("Update the navigation property {} in {source}", nav.name),
+                        nav_id("Update"),
+                        error_responses("2XX", entity_content("Success", &target)),
+                    )
+                    .described(description.clone())
+                    .with_entity_body("New navigation property values", &target);
                     item.insert("patch".into(), patch.build());
-                    let delete = Op {
-                        tag: tag.clone(),
-                        summary: format!("Delete navigation property {} for {source}", nav.name),
-                        description,
-                        operation_id: nav_id("Delete"),
-                        parameters: vec![json!({
-                            "name": "If-Match",
-                            "in": "header",
-                            "description": "ETag",
-                            "schema": { "type": "string" }
-                        })],
-                        request_body: None,
-                        responses: error_responses("204", json!({ "description": "Success" })),
-                        pageable: false,
-                        kind: "operation",
-                    };
+                    let if_match = json!({
+                        "name": "If-Match",
+                        "in": "header",
+                        "description": "ETag",
+                        "schema": { "type": "string" }
+                    });
+                    let delete = Op::new(
+                        &tag,
+                        format!("Delete navigation property {} for {source}", nav.name),
+                        nav_id("Delete"),
+                        error_responses("204", json!({ "description": "Success" })),
+                    )
+                    .described(description)
+                    .with_parameters(vec![if_match]);
                     item.insert("delete".into(), delete.build());
                 }
             }
@@ -1124,20 +1134,16 @@ impl Emitter<'_, '_> {
                 );
                 let mut items: Vec<&str> = vec![&source];
                 items.extend(navs.iter().map(|n| n.name.as_str()));
-                let get = Op {
-                    tag,
-                    summary: "Get the number of the resource".into(),
-                    description: None,
-                    operation_id: format!("{}_GetCount", items.join(".")),
-                    parameters: vec![parameter_ref("search"), parameter_ref("filter")],
-                    request_body: None,
-                    responses: error_responses(
+                let get = Op::new(
+                    &tag,
+                    "Get the number of the resource".into(),
+                    format!("{}_GetCount", items.join(".")),
+                    error_responses(
                         "2XX",
                         json!({ "$ref": format!("{RESPONSES}{COUNT_SCHEMA}") }),
                     ),
-                    pageable: false,
-                    kind: "operation",
-                };
+                )
+                .with_parameters(vec![parameter_ref("search"), parameter_ref("filter")]);
                 item.insert("get".into(), get.build());
             }
             Some(Seg::Op(op)) => {
