@@ -41,6 +41,8 @@ pub struct Global {
     pub emulator: bool,
 
     /// Graph base URL (default https://graph.microsoft.com/beta).
+    // clap prints this text as it is: a bare URL reads best in `--help`.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, global = true, env = "TEAMS_ADMIN_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
