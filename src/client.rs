@@ -412,16 +412,13 @@ impl Client {
         let url = if id_or_url.contains("://") {
             self.pipeline.follow("operation URL", id_or_url, None)?
         } else {
-            let mut url = reqwest::Url::parse(&format!(
-                "{}/admin/teams/telephoneNumberManagement/operations/",
-                self.pipeline.base_url()
-            ))
-            .map_err(|e| Error::Internal(e.to_string()))?;
-            url.path_segments_mut()
-                .map_err(|_| Error::Internal("base URL cannot have segments".into()))?
-                .pop_if_empty()
-                .push(id_or_url);
-            url
+            self.pipeline.endpoint(&[
+                "admin",
+                "teams",
+                "telephoneNumberManagement",
+                "operations",
+                id_or_url,
+            ])?
         };
         Ok(Operation::new(
             self.pipeline.clone(),
@@ -444,9 +441,7 @@ impl Client {
                 .send(),
         )
         .await?;
-        let headers = rv.headers().clone();
-        let cx = ErrorContext::new("get_number_assignment", 1, None);
-        entity::unwrap(rv.into_inner(), &cx, &headers)
+        entity::from_response("get_number_assignment", rv)
     }
 
     /// The number inventory, as a stream of records. Pages by
@@ -518,9 +513,7 @@ impl Client {
                 .send(),
         )
         .await?;
-        let headers = rv.headers().clone();
-        let cx = ErrorContext::new("get_user_configuration", 1, None);
-        entity::unwrap(rv.into_inner(), &cx, &headers)
+        entity::from_response("get_user_configuration", rv)
     }
 
     /// The policy ids of a policy instance, from its type

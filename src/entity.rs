@@ -67,6 +67,16 @@ fn has_properties<T: Entity>(entity: &T) -> bool {
     }
 }
 
+/// [`unwrap`] of a generated call's single-entity answer.
+pub(crate) fn from_response<T: Entity>(
+    operation: &str,
+    answer: progenitor_client::ResponseValue<T>,
+) -> Result<T> {
+    let headers = answer.headers().clone();
+    let cx = ErrorContext::new(operation, 1, None);
+    unwrap(answer.into_inner(), &cx, &headers)
+}
+
 /// The entity of a single-entity answer: itself, or the object inside the
 /// documented `{"value": {...}}` wrapper; a decode error when it has none of
 /// the entity's properties.

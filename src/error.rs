@@ -27,20 +27,18 @@ pub(crate) const URL_LIMIT: usize = 1024;
 
 /// Keeps at most [`SNIPPET_LIMIT`] bytes of `body`, cut on a char boundary.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if text.len() <= SNIPPET_LIMIT {
-        return text.into_owned();
-    }
-    let mut end = SNIPPET_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..end], body.len())
+    cut(&String::from_utf8_lossy(body), SNIPPET_LIMIT, body.len())
 }
 
 /// Keeps at most `max` bytes of a service-supplied text, cut on a char
 /// boundary, saying how long it was.
 pub(crate) fn bounded(text: &str, max: usize) -> String {
+    cut(text, max, text.len())
+}
+
+/// `text` up to `max` bytes (on a char boundary), then `total`, the length
+/// of what it came from, when anything was cut.
+fn cut(text: &str, max: usize, total: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
@@ -48,7 +46,7 @@ pub(crate) fn bounded(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
+    format!("{}… ({total} bytes in all)", &text[..end])
 }
 
 /// Displays a service-supplied text with control characters (terminal

@@ -288,6 +288,17 @@ impl Pipeline {
         &self.shared.base
     }
 
+    /// The base URL with these path segments appended, each percent-encoded
+    /// as one segment (an id or a UPN cannot add a `/` or a query).
+    pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<Url, Error> {
+        let mut url = self.shared.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|_| Error::Internal("the base URL cannot have segments".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
     /// The origin requests may go to (`https://graph.microsoft.com`).
     pub fn origin(&self) -> &str {
         &self.shared.origin

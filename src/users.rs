@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Whether `s` is an Entra object id: a GUID, `8-4-4-4-12` hex digits
 /// (`8e1c3a52-4b6d-4f0e-9a27-1c5d3e7f9a01`). Anything else is taken for a
@@ -43,13 +43,7 @@ impl Client {
             return Ok(user.to_owned());
         }
         let pipeline = self.pipeline();
-        let mut url = reqwest::Url::parse(pipeline.base_url())
-            .map_err(|e| Error::Internal(format!("base URL: {e}")))?;
-        url.path_segments_mut()
-            .map_err(|_| Error::Internal("the base URL cannot have segments".into()))?
-            .pop_if_empty()
-            .push("users")
-            .push(user);
+        let mut url = pipeline.endpoint(&["users", user])?;
         url.query_pairs_mut()
             .append_pair("$select", "id,userPrincipalName");
         let answer = pipeline.get_json::<User>(url, "get_user").await?;
