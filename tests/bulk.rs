@@ -268,6 +268,9 @@ async fn every_row_gets_one_outcome_and_bad_rows_do_not_stop_the_run() {
     assert_eq!(by_line[&9].user_id.as_deref(), Some(ADELE));
     assert_eq!(by_line[&10].status, RowStatus::Invalid);
     assert!(by_line[&10].detail.as_deref().unwrap().contains("pstn"));
+    // Row 11 unassigns the number row 1 assigns; the two run concurrently,
+    // so it finds the number assigned (succeeded) or not yet (failed). It
+    // must end either way, never stay unfinished.
     assert!(matches!(
         by_line[&11].status,
         RowStatus::Succeeded | RowStatus::Failed
@@ -668,7 +671,6 @@ async fn resume_follows_each_rows_last_journal_state() {
     for l in after.lines() {
         serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{l:?}: {e}"));
     }
-    assert!(!after.contains("\"row\":\"ab\n"));
     let _ = std::fs::remove_file(&path);
 }
 

@@ -385,9 +385,14 @@ fn users_and_policy_commands() {
         .json();
     assert_eq!(listed[0]["policyId"], policy_id.as_str());
     assert_eq!(listed[0]["userId"], user_id(2));
-    if let Some(id) = listed[0]["id"].as_str() {
-        env.run(&["policy", "show", id, "-o", "json"]).code(0);
-    }
+    let id = listed[0]["id"]
+        .as_str()
+        .expect("a listed assignment has an id");
+    let shown = env
+        .run(&["policy", "show", id, "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(shown["policyId"], policy_id.as_str(), "{shown}");
     let config = env
         .run(&["users", "show", &user(2), "-o", "json"])
         .code(0)
