@@ -488,6 +488,16 @@ impl Operation {
         })
     }
 
+    /// This operation's own deadline (counted from when it was accepted or
+    /// resumed), in place of the client's [`PollOptions::deadline`]: a
+    /// caller with its own time limit lets the poller end at it, with
+    /// [`Error::Timeout`] and the last status. Set it before the first poll;
+    /// a stream already polling keeps the deadline it started with.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
     /// Where the operation is polled (serialisable, for resuming).
     pub fn reference(&self) -> &OperationRef {
         &self.reference

@@ -268,6 +268,51 @@ async fn an_operation_that_stays_running_ends_at_the_deadline() {
     assert!(reference.operation_id().is_some());
 }
 
+/// `Operation::with_deadline` replaces the client's deadline for that one
+/// operation, longer or shorter.
+#[tokio::test]
+async fn an_operations_own_deadline_replaces_the_clients() {
+    let emulator = Emulator::start(config(5)).await.unwrap();
+    let client = builder(&emulator).build().unwrap(); // deadline: 20 s
+    emulator.faults().operations_stay_running(true);
+    let started = Instant::now();
+    let err = client
+        .assign_number(assign(&number(&emulator, 3)))
+        .await
+        .unwrap()
+        .with_deadline(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Timeout { waited, .. } => assert!(*waited < Duration::from_secs(5), "{err}"),
+        other => panic!("{other}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+
+    // Longer: a 400 ms operation outlives the client's 100 ms deadline but
+    // not its own.
+    emulator.faults().operations_stay_running(false);
+    emulator
+        .faults()
+        .operation_duration(Duration::from_millis(400));
+    let short = builder(&emulator)
+        .poll_options(
+            PollOptions::default()
+                .with_interval(Duration::from_millis(20), Duration::from_millis(50))
+                .with_deadline(Duration::from_millis(100)),
+        )
+        .build()
+        .unwrap();
+    let outcome = short
+        .assign_number(assign(&number(&emulator, 4)))
+        .await
+        .unwrap()
+        .with_deadline(Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, S::Succeeded);
+}
+
 #[tokio::test]
 async fn a_location_on_another_host_gets_no_request_and_no_token() {
     let emulator = Emulator::start(config(5)).await.unwrap();

@@ -530,3 +530,33 @@ fn credentials_come_from_flags_and_environment_without_leaking() {
         assert!(run.stderr.contains("client-certificate"), "{}", run.stderr);
     }
 }
+
+/// `--timeout` is the poller's own deadline: an operation that stays
+/// running is given up at it (or as soon as the next poll could not come
+/// before it), with the reference to wait on later.
+#[test]
+fn numbers_assign_gives_up_at_its_timeout() {
+    let env = Env::new();
+    env.emulator.faults().operations_stay_running(true);
+    let n = number(5);
+    let started = std::time::Instant::now();
+    let run = env.run(&[
+        "numbers",
+        "assign",
+        &n,
+        "--user",
+        &user(1),
+        "--type",
+        "DirectRouting",
+        "--timeout",
+        "1",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not done within --timeout 1s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("operations wait"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}

@@ -182,24 +182,30 @@ pub async fn finish_operation(
         return Ok(exit::OK);
     }
     ctx.info(&format!("accepted; waiting for {reference}"));
-    let code = match tokio::time::timeout(Duration::from_secs(timeout), operation.wait()).await {
-        Err(_) => {
+    // The poller's own deadline (not a timer around it): `--timeout`
+    // replaces the client's 15 minutes, longer or shorter.
+    let waited = operation
+        .with_deadline(Duration::from_secs(timeout))
+        .wait()
+        .await;
+    let code = match waited {
+        Err(Error::Timeout { .. }) => {
             return Err(anyhow!(
-                "gave up after {timeout}s; the operation goes on at the service: \
-                 teams-admin operations wait '{reference}'"
+                "gave up: not done within --timeout {timeout}s; the operation goes on \
+                 at the service: teams-admin operations wait '{reference}'"
             ));
         }
-        Ok(Ok(outcome)) => {
+        Ok(outcome) => {
             result.status = outcome.status.to_string();
             result.status_detail = outcome.numbers.iter().find_map(|n| n.status_detail.clone());
             exit::OK
         }
-        Ok(Err(Error::OperationFailed(failure))) => {
+        Err(Error::OperationFailed(failure)) => {
             result.status = failure.status.to_string();
             result.status_detail = failure.numbers.iter().find_map(|n| n.status_detail.clone());
             exit::FAILED
         }
-        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
     };
     output::one(ctx.format, &result)?;
     Ok(code)

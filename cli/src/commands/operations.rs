@@ -76,19 +76,20 @@ pub async fn run(ctx: &Ctx, command: OperationsCommand) -> Result<u8> {
             let waits = references.iter().map(|r| async move {
                 let op = ctx.client().operation(r.trim())?;
                 let reference = op.reference().to_string();
-                let outcome = tokio::time::timeout(Duration::from_secs(timeout), op.wait()).await;
+                // `--timeout` is the poller's deadline, in place of the client's.
+                let outcome = op.with_deadline(Duration::from_secs(timeout)).wait().await;
                 Ok::<_, anyhow::Error>((reference, outcome))
             });
             let mut results = futures::stream::iter(waits).buffered(16);
             while let Some(result) = results.next().await {
                 let (reference, outcome) = result?;
                 let row = match outcome {
-                    Err(_) => {
+                    Err(Error::Timeout { .. }) => {
                         return Err(anyhow!(
-                            "gave up on {reference} after {timeout}s; it goes on at the service"
+                            "gave up on {reference}: not done within --timeout {timeout}s; it goes on at the service"
                         ));
                     }
-                    Ok(Ok(outcome)) => {
+                    Ok(outcome) => {
                         let (telephone_numbers, status_detail) =
                             numbers_of(ctx, &outcome.numbers).await;
                         WaitResult {
@@ -98,7 +99,7 @@ pub async fn run(ctx: &Ctx, command: OperationsCommand) -> Result<u8> {
                             status_detail,
                         }
                     }
-                    Ok(Err(Error::OperationFailed(failure))) => {
+                    Err(Error::OperationFailed(failure)) => {
                         code = exit::FAILED;
                         let (telephone_numbers, status_detail) =
                             numbers_of(ctx, &failure.numbers).await;
@@ -109,7 +110,7 @@ pub async fn run(ctx: &Ctx, command: OperationsCommand) -> Result<u8> {
                             status_detail,
                         }
                     }
-                    Ok(Err(e)) => return Err(e.into()),
+                    Err(e) => return Err(e.into()),
                 };
                 sink.write(&row)?;
             }
