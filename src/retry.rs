@@ -133,12 +133,7 @@ impl RetryPolicy {
 
     /// Backoff before retry number `retry` (1-based), with jitter.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
-        let capped = exp.min(self.max_delay);
-        let half = capped / 2;
-        half + half.mul_f64(fastrand::f64())
+        jittered_backoff(self.base_delay, self.max_delay, retry)
     }
 
     /// The classifier: may the call be repeated after this attempt?
@@ -180,6 +175,15 @@ impl RetryPolicy {
             waited: Duration::ZERO,
         }
     }
+}
+
+/// Exponential backoff for the `n`-th wait in a row (1-based): `base`,
+/// doubling, at most `max`, with jitter in the upper half.
+pub(crate) fn jittered_backoff(base: Duration, max: Duration, n: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << n.saturating_sub(1).min(20));
+    let capped = exp.min(max);
+    let half = capped / 2;
+    half + half.mul_f64(fastrand::f64())
 }
 
 /// What one attempt came to, as the classifier sees it.

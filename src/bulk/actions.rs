@@ -194,27 +194,20 @@ pub(crate) async fn send(
                 },
             }
         }
-        Err(SendError::Transport {
-            source, attempts, ..
-        }) => {
-            let maybe_sent = !source.is_connect();
+        Err(e) => {
+            // A connect or credential failure sends nothing; any other
+            // transport failure, or an answer over the body limit (it came
+            // from the service), may have been acted on.
+            let (attempts, maybe_sent) = match &e {
+                SendError::Transport {
+                    source, attempts, ..
+                } => (*attempts, !source.is_connect()),
+                SendError::Auth { .. } => (1, false),
+                SendError::TooLarge { .. } => (1, true),
+            };
             Answer::Failed {
-                error: Error::Transport {
-                    operation: operation.to_owned(),
-                    client_request_id: Some(client_request_id.to_owned()),
-                    source,
-                },
+                error: e.into_error(operation),
                 attempts,
-                maybe_sent,
-            }
-        }
-        Err(other) => {
-            // A credential failure sends nothing; an answer over the body
-            // limit came from the service, which may have acted.
-            let maybe_sent = !matches!(other, SendError::Auth { .. });
-            Answer::Failed {
-                error: other.into_error(operation),
-                attempts: 1,
                 maybe_sent,
             }
         }

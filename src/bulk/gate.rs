@@ -1,6 +1,6 @@
 //! The bulk room: the throttle gate every action request of a run passes.
-//! Tokio's semaphore and clock only; it may touch the counters, nothing
-//! else.
+//! Tokio's semaphore and clock, and the retry room's backoff; it may touch
+//! the counters, nothing else.
 //!
 //! - **Shared pause.** A `429`/`503` closes the gate for the whole run until
 //!   its `Retry-After` (exponential backoff from 1 s, at most 30 s, when
@@ -206,8 +206,5 @@ impl Gate {
 
 /// 1 s, 2 s, 4 s, … at most 30 s, with jitter in the upper half.
 fn backoff(streak: u32) -> Duration {
-    let base = Duration::from_secs(1).saturating_mul(1 << streak.saturating_sub(1).min(5));
-    let capped = base.min(Duration::from_secs(30));
-    let half = capped / 2;
-    half + half.mul_f64(fastrand::f64())
+    crate::retry::jittered_backoff(Duration::from_secs(1), Duration::from_secs(30), streak)
 }

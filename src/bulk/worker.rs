@@ -23,7 +23,7 @@ use super::users::{Unresolved, Users};
 use crate::client::Client;
 use crate::error::Error;
 use crate::generated::enums::LongRunningOperationStatus;
-use crate::operation::OperationRef;
+use crate::operation::{NumberOutcome, OperationRef};
 use crate::retry::retry_after;
 
 /// What every row of a run shares.
@@ -67,6 +67,8 @@ struct Work<'a> {
     ctx: &'a Ctx,
     seq: u64,
     row: &'a Row,
+    /// The row's hash in the journal (empty when the run has none: only
+    /// journal lines carry it).
     hash: String,
     started: Instant,
     phase: Mutex<Phase>,
@@ -77,6 +79,16 @@ enum Verified {
     Done(String),
     NotDone,
     Unknown(String),
+}
+
+/// Graph's `statusDetail` of every number that has one, joined.
+fn status_details(numbers: &[NumberOutcome]) -> Option<String> {
+    let details: Vec<&str> = numbers
+        .iter()
+        .filter_map(|n| n.status_detail.as_deref())
+        .filter(|d| !d.is_empty())
+        .collect();
+    (!details.is_empty()).then(|| details.join("; "))
 }
 
 /// Human text, code and request id of an error.
@@ -209,11 +221,11 @@ impl Work<'_> {
         if journaled && let Some(j) = &self.ctx.journal {
             j.append(&self.record(State::Unsent));
         }
-        let detail = match self.ctx.control.fatal() {
-            Some(e) => format!("not run: the run stopped ({e})"),
-            None => "not run: the run was cancelled before this row was sent".to_owned(),
-        };
-        self.finish(RowStatus::NotRun, Some(detail), Some("cancelled".into()))
+        self.finish(
+            RowStatus::NotRun,
+            Some(not_run_detail(self.ctx)),
+            Some("cancelled".into()),
+        )
     }
 
     /// Reports a row that ended in an earlier run.
@@ -595,13 +607,7 @@ impl Work<'_> {
         };
         match operation.await {
             Ok(outcome) => {
-                let details: Vec<String> = outcome
-                    .numbers
-                    .iter()
-                    .filter_map(|n| n.status_detail.clone())
-                    .filter(|d| !d.is_empty())
-                    .collect();
-                let detail = (!details.is_empty()).then(|| details.join("; "));
+                let detail = status_details(&outcome.numbers);
                 if outcome
                     .numbers
                     .iter()
@@ -615,17 +621,8 @@ impl Work<'_> {
                 self.finish(RowStatus::Succeeded, detail, None)
             }
             Err(Error::OperationFailed(f)) => {
-                let details: Vec<String> = f
-                    .numbers
-                    .iter()
-                    .filter_map(|n| n.status_detail.clone())
-                    .filter(|d| !d.is_empty())
-                    .collect();
-                let detail = if details.is_empty() {
-                    Error::OperationFailed(f).to_string()
-                } else {
-                    details.join("; ")
-                };
+                let detail = status_details(&f.numbers)
+                    .unwrap_or_else(|| Error::OperationFailed(f).to_string());
                 self.finish(
                     RowStatus::Failed,
                     Some(detail),
@@ -666,7 +663,11 @@ pub(crate) async fn run(
     let work = Work {
         ctx: &ctx,
         seq,
-        hash: row_hash(&row),
+        hash: if ctx.journal.is_some() {
+            row_hash(&row)
+        } else {
+            String::new()
+        },
         row: &row,
         started,
         phase: Mutex::new(Phase::default()),
@@ -703,6 +704,14 @@ async fn not_a_row(ctx: &Ctx, seq: u64, e: RowError, prior: Prior) -> RowOutcome
     out
 }
 
+/// Why a row was not sent: the run's fatal error, or cancellation.
+fn not_run_detail(ctx: &Ctx) -> String {
+    match ctx.control.fatal() {
+        Some(e) => format!("not run: the run stopped ({e})"),
+        None => "not run: the run was cancelled before this row was sent".to_owned(),
+    }
+}
+
 /// The outcome of a row the run will not work on (it was cancelled first):
 /// `Unfinished` when an earlier run may have sent it, `NotRun` otherwise.
 pub(crate) fn skipped(
@@ -718,18 +727,12 @@ pub(crate) fn skipped(
     let (status, detail) = match prior {
         Prior::Sent(_) | Prior::Accepted(_) => (
             RowStatus::Unfinished,
-            "not resumed: the run was cancelled first; the journal still has it sent, and the next resume finishes it",
+            "not resumed: the run was cancelled first; the journal still has it sent, and the next resume finishes it".to_owned(),
         ),
-        _ => (
-            RowStatus::NotRun,
-            "not run: the run was cancelled before this row was sent",
-        ),
+        _ => (RowStatus::NotRun, not_run_detail(ctx)),
     };
     let mut out = RowOutcome::new(seq, line, row, status);
-    out.detail = Some(match ctx.control.fatal() {
-        Some(e) if status == RowStatus::NotRun => format!("not run: the run stopped ({e})"),
-        _ => detail.to_owned(),
-    });
+    out.detail = Some(detail);
     out.error_code = Some("cancelled".into());
     ctx.counters.ended(status);
     out
