@@ -218,7 +218,7 @@ fn state_json(shared: &Shared) -> Value {
     state.settle(now);
     json!({
         "numbers": state.numbers.values().map(number_json).collect::<Vec<_>>(),
-        "operations": state.operations.iter().map(|op| to_json(&op.view(now))).collect::<Vec<_>>(),
+        "operations": state.operations().iter().map(|op| to_json(&op.view(now))).collect::<Vec<_>>(),
         "policyAssignments": state.policy_assignments.iter().map(to_json).collect::<Vec<_>>(),
         "users": state.users.iter().map(seed_user_json).collect::<Vec<_>>(),
         "policies": state.policies.iter().map(|p| json!({

@@ -517,7 +517,7 @@ impl Call<'_> {
         let state = self.state();
         let now = Instant::now();
         state
-            .operations
+            .operations()
             .iter()
             .map(|op| to_json(&op.view(now)))
             .collect()

@@ -335,7 +335,7 @@ impl Emulator {
         };
         Snapshot {
             numbers: state.numbers.values().cloned().collect(),
-            operations: state.operations.iter().map(|op| op.view(now)).collect(),
+            operations: state.operations().iter().map(|op| op.view(now)).collect(),
             assign_events: events(|c| c.assign),
             unassign_events: events(|c| c.unassign),
             update_events: events(|c| c.update),

@@ -143,8 +143,10 @@ fn model<T: serde::de::DeserializeOwned>(value: Value) -> T {
 
 pub(crate) struct State {
     pub numbers: BTreeMap<String, NumberAssignment>,
-    /// In the order they were accepted; added only by [`State::accept`].
-    pub operations: Vec<OperationRecord>,
+    /// In the order they were accepted; added only by [`State::accept`]
+    /// (which keeps `operation_ids` and `due` true), read with
+    /// [`State::operations`].
+    operations: Vec<OperationRecord>,
     /// Operation id → position in `operations`.
     operation_ids: HashMap<String, usize>,
     /// Unapplied operations by the moment they become due (earliest first),
@@ -229,9 +231,6 @@ impl State {
                 break;
             }
             self.due.pop();
-            if self.operations[i].outcome.is_some() {
-                continue;
-            }
             let action = self.operations[i].action.clone();
             let result = match &action {
                 Action::Assign(body) => self.apply_assign(body),
@@ -329,6 +328,11 @@ impl State {
         let decoded = unb64(id)?;
         let (_, number) = decoded.split_once('|')?;
         self.numbers.get(number)
+    }
+
+    /// Every operation, in the order they were accepted.
+    pub fn operations(&self) -> &[OperationRecord] {
+        &self.operations
     }
 
     pub fn operation(&self, id: &str) -> Option<&OperationRecord> {

@@ -2,6 +2,8 @@
 //! driven the way a client in another language would: read the first lines
 //! of stdout, then plain HTTP with `reqwest`.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -74,7 +76,7 @@ impl Server {
             token: field(1),
             control_url: field(2),
             foreign_base_url: field(3),
-            http: http(),
+            http: support::http(),
         }
     }
 
@@ -547,13 +549,4 @@ fn bad_flags_and_busy_ports_fail() {
     ] {
         assert!(text.contains(needle), "--help lacks {needle}");
     }
-}
-
-/// A plain-http client. When another package of the build (the CLI) gives
-/// reqwest rustls without a crypto provider, reqwest needs a process-wide
-/// provider before it builds any client; installing one is harmless
-/// otherwise.
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
 }

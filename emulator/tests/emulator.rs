@@ -1,5 +1,7 @@
 //! The emulator over real HTTP on 127.0.0.1, driven with plain `reqwest`.
 
+mod support;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use graph_teams_admin::{AssignmentCategory, AssignmentStatus, LongRunningOperationStatus};
@@ -25,7 +27,7 @@ impl Api {
     async fn start(config: EmulatorConfig) -> Self {
         Self {
             emulator: Emulator::start(config).await.expect("emulator starts"),
-            http: http(),
+            http: support::http(),
         }
     }
 
@@ -1063,13 +1065,4 @@ async fn control_api_in_process() {
     // A token with a space is refused at start.
     let bad = Emulator::start(EmulatorConfig::default().with_token("two words")).await;
     assert!(bad.is_err());
-}
-
-/// A plain-http client. When another package of the build (the CLI) gives
-/// reqwest rustls without a crypto provider, reqwest needs a process-wide
-/// provider before it builds any client; installing one is harmless
-/// otherwise.
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
 }
