@@ -19,6 +19,7 @@ use anyhow::{Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
 use super::operations::OperationRow;
@@ -179,10 +180,9 @@ pub struct PageSpec {
 /// Operation id → the `T` of `ResponseValue<types::T>` its builder's `send`
 /// returns, read from progenitor's `pub mod builder`.
 fn response_types(file: &syn::File) -> Vec<(String, String)> {
-    // Read-only walks, with `VisitMut` on copies (syn's `visit` feature is off).
     struct OpId(Option<String>);
-    impl VisitMut for OpId {
-        fn visit_expr_struct_mut(&mut self, e: &mut syn::ExprStruct) {
+    impl<'a> Visit<'a> for OpId {
+        fn visit_expr_struct(&mut self, e: &'a syn::ExprStruct) {
             if e.path.is_ident("OperationInfo") {
                 for f in &e.fields {
                     if let syn::Member::Named(n) = &f.member
@@ -196,12 +196,12 @@ fn response_types(file: &syn::File) -> Vec<(String, String)> {
                     }
                 }
             }
-            syn::visit_mut::visit_expr_struct_mut(self, e);
+            syn::visit::visit_expr_struct(self, e);
         }
     }
     struct ResponseType(Option<String>);
-    impl VisitMut for ResponseType {
-        fn visit_path_segment_mut(&mut self, seg: &mut syn::PathSegment) {
+    impl<'a> Visit<'a> for ResponseType {
+        fn visit_path_segment(&mut self, seg: &'a syn::PathSegment) {
             if self.0.is_none()
                 && seg.ident == "ResponseValue"
                 && let syn::PathArguments::AngleBracketed(args) = &seg.arguments
@@ -211,7 +211,7 @@ fn response_types(file: &syn::File) -> Vec<(String, String)> {
             {
                 self.0 = Some(p.path.segments[1].ident.to_string());
             }
-            syn::visit_mut::visit_path_segment_mut(self, seg);
+            syn::visit::visit_path_segment(self, seg);
         }
     }
     let mut out = Vec::new();
@@ -228,9 +228,9 @@ fn response_types(file: &syn::File) -> Vec<(String, String)> {
                     continue;
                 }
                 let mut id = OpId(None);
-                id.visit_block_mut(&mut f.block.clone());
+                id.visit_block(&f.block);
                 let mut ty = ResponseType(None);
-                ty.visit_return_type_mut(&mut f.sig.output.clone());
+                ty.visit_return_type(&f.sig.output);
                 if let (Some(id), Some(ty)) = (id.0, ty.0) {
                     out.push((id, ty));
                 }

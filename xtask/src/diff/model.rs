@@ -350,25 +350,13 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     }
 }
 
-/// Every component a value refers to, directly.
+/// Every component a value refers to, directly (discriminator mappings
+/// are plain strings, not `$ref`s, so they do not count as uses).
 fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            if let Some(r) = m.get("$ref").and_then(Value::as_str)
-                && let Some(name) = crate::spec::schema_ref_name(r)
-            {
-                out.insert(name.to_owned());
-            }
-            for (k, x) in m {
-                // Discriminator mappings name every derived type; they are
-                // not a use.
-                if k != "discriminator" {
-                    refs_in(x, out);
-                }
-            }
+    for (_, r) in crate::spec::refs(v) {
+        if let Some(name) = crate::spec::schema_ref_name(&r) {
+            out.insert(name.to_owned());
         }
-        Value::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
-        _ => {}
     }
 }
 

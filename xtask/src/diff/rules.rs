@@ -29,7 +29,7 @@ pub enum Verdict {
 
 /// How loudly a change is reported (`--fail-on LEVEL` fails at this level
 /// or above).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Info,
@@ -44,16 +44,6 @@ impl Level {
             Level::Warning => "warning",
             Level::Error => "error",
         }
-    }
-}
-
-impl clap::ValueEnum for Level {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Level::Info, Level::Warning, Level::Error]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 

@@ -732,12 +732,6 @@ pub fn compare(old: &Listing, new: &Listing) -> Vec<ApiChange> {
                             Bump::Patch
                         }
                     }
-                    (
-                        Item::Fn {
-                            required: false, ..
-                        },
-                        Item::Fn { required: true, .. },
-                    ) => Bump::Major,
                     _ => Bump::Major,
                 };
                 push(
@@ -1013,14 +1007,6 @@ impl RustApiReport {
             semver_checks_skipped: None,
             notes: Vec::new(),
         }
-    }
-
-    /// The bump the crate needs: the listing's, or cargo-semver-checks'
-    /// when it found more.
-    pub fn required(&self) -> Bump {
-        self.semver_checks
-            .as_ref()
-            .map_or(self.semver, |s| s.bump.max(self.semver))
     }
 
     /// The items that force the bump.
