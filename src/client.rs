@@ -583,7 +583,7 @@ impl Client {
 /// What other rooms need beyond the public surface: the pipeline, for
 /// requests outside the generated client (`users`; the bulk engine sends its
 /// actions itself, with its own `client-request-id` and throttling answers
-/// surfaced to its gate), and the poll options the bulk engine polls with.
+/// returned to its gate), and the poll options the bulk engine polls with.
 impl Client {
     pub(crate) fn pipeline(&self) -> &Pipeline {
         &self.pipeline

@@ -42,27 +42,6 @@ pub(crate) const MAX_URL_LEN: usize = 16 * 1024;
 /// Default limit of one answer's body, after decompression (32 MiB).
 pub(crate) const DEFAULT_BODY_LIMIT: u64 = 32 * 1024 * 1024;
 
-tokio::task_local! {
-    /// Statuses the running call handles itself (see [`surfacing`]).
-    static SURFACED: &'static [u16];
-}
-
-/// Runs `call` so that an answer with one of `statuses` is returned to it at
-/// once instead of being retried. The bulk engine (`bulk`) sends its
-/// actions this way for 429 and 503: its throttle gate pauses the whole run
-/// on them, where a per-request retry would pause one worker.
-#[cfg(feature = "bulk")]
-pub(crate) async fn surfacing<F: std::future::Future>(
-    statuses: &'static [u16],
-    call: F,
-) -> F::Output {
-    SURFACED.scope(statuses, call).await
-}
-
-fn surfaced(status: u16) -> bool {
-    SURFACED.try_with(|s| s.contains(&status)).unwrap_or(false)
-}
-
 /// Shared state of one client: HTTP connection pool, credential and token
 /// cache, retry policy, base URL. Cheap to clone.
 #[derive(Clone)]
@@ -412,9 +391,25 @@ impl Pipeline {
     /// may be retried (see `retry`).
     pub(crate) async fn send(
         &self,
+        request: Request,
+        operation: &str,
+        idempotent: bool,
+    ) -> Result<Sent, SendError> {
+        self.send_returning(request, operation, idempotent, &[])
+            .await
+    }
+
+    /// [`Pipeline::send`], except that an answer with one of `returned`
+    /// statuses comes back at once instead of being retried. The bulk
+    /// engine sends its actions this way for 429 and 503: its throttle gate
+    /// pauses the whole run on them, where a per-request retry would pause
+    /// one worker.
+    pub(crate) async fn send_returning(
+        &self,
         mut request: Request,
         operation: &str,
         idempotent: bool,
+        returned: &[u16],
     ) -> Result<Sent, SendError> {
         let shared = &self.shared;
         let client_request_id = match request
@@ -543,10 +538,11 @@ impl Pipeline {
                     Err(Failure::TooLarge { .. }) => Attempt::TooLarge,
                 };
                 match attempt {
-                    // The bulk engine's throttle gate handles these itself.
-                    Attempt::Answered { status, .. } if surfaced(status) => Verdict::Final {
-                        why: "the caller handles this status itself",
-                    },
+                    Attempt::Answered { status, .. } if returned.contains(&status) => {
+                        Verdict::Final {
+                            why: "the caller handles this status itself",
+                        }
+                    }
                     _ => shared.retry.classify(&attempt, idempotent),
                 }
             };

@@ -12,7 +12,7 @@ use super::rows::{Action, normalize_number};
 use crate::client::Client;
 use crate::error::{Error, ErrorContext};
 use crate::generated::bodies::{AssignNumberBody, Nullable, UnassignNumberBody, UpdateNumberBody};
-use crate::pipeline::{CLIENT_REQUEST_ID, REQUEST_ID, SendError, header_str, surfacing};
+use crate::pipeline::{CLIENT_REQUEST_ID, REQUEST_ID, SendError, header_str};
 
 /// Statuses the engine handles itself: the service did not process the
 /// request and asks the client to slow down.
@@ -169,7 +169,10 @@ pub(crate) async fn send(
         headers.insert(CLIENT_REQUEST_ID, v);
     }
     *request.body_mut() = Some(body.into());
-    match surfacing(THROTTLING, pipeline.send(request, operation, false)).await {
+    match pipeline
+        .send_returning(request, operation, false, THROTTLING)
+        .await
+    {
         Ok(sent) => {
             let status = sent.response.status().as_u16();
             let headers = sent.response.headers().clone();

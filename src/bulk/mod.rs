@@ -50,8 +50,8 @@
 //! `Retry-After` of that request only: with N workers, the other N-1 keep
 //! sending into a throttled service. The engine's action requests go through
 //! the same pipeline (auth, ids, transport retries, tracing), but with those
-//! two statuses handed back to it instead of retried (a task-local the
-//! pipeline consults; nothing else changes for other calls). The engine's
+//! two statuses handed back to it instead of retried (`send_returning`;
+//! nothing else changes for other calls). The engine's
 //! gate then pauses every new submission of the run until the
 //! `Retry-After`, halves its concurrency limit, and grows it back by one
 //! every 50 ms of unthrottled, saturated work (AIMD). Polls, user lookups
