@@ -35,7 +35,7 @@ impl Client {
     /// request. A UPN is looked up with
     /// `GET /users/{upn}?$select=id,userPrincipalName`, which needs
     /// `User.ReadBasic.All` (or `User.Read.All`) besides the Teams
-    /// permissions. A user that does not exist is an [`Error::Graph`] with
+    /// permissions. A user that does not exist is an [`Error::Graph`](crate::Error::Graph) with
     /// status 404 (400 for a name Graph cannot parse).
     pub async fn user_id(&self, user: &str) -> Result<String> {
         let user = user.trim();
