@@ -8,7 +8,7 @@ use graph_teams_admin::{Error, ListQuery, LongRunningOperationStatus as S};
 use serde_json::json;
 
 use crate::server::{Hostile, Reply};
-use crate::{ASSIGN, LIST, OP, assign_body, bounded, case, client, first_page, page_json};
+use crate::{LIST, OP, assign_body, bounded, case, client, first_page, page_json};
 
 /// What a case should come to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -193,29 +193,11 @@ async fn a_huge_retry_after_on_the_202_or_a_poll_ends_at_the_deadline_at_once() 
             .assign_number(assign_body())
             .await
             .unwrap();
-        let err = bounded(name, op.into_future_boxed()).await.unwrap_err();
+        let err = bounded(name, std::future::IntoFuture::into_future(op))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Timeout { .. }), "{name}: {err}");
         assert!(started.elapsed() < Duration::from_secs(5), "{name}");
-    }
-}
-
-trait IntoFutureBoxed {
-    fn into_future_boxed(
-        self,
-    ) -> futures::future::BoxFuture<
-        'static,
-        graph_teams_admin::Result<graph_teams_admin::OperationOutcome>,
-    >;
-}
-
-impl IntoFutureBoxed for graph_teams_admin::Operation {
-    fn into_future_boxed(
-        self,
-    ) -> futures::future::BoxFuture<
-        'static,
-        graph_teams_admin::Result<graph_teams_admin::OperationOutcome>,
-    > {
-        std::future::IntoFuture::into_future(self)
     }
 }
 
@@ -238,7 +220,7 @@ enum Follow {
 /// `Location` values, given the server's port and a foreign port.
 fn locations(port: u16, foreign: u16) -> Vec<(&'static str, Option<Vec<u8>>, Follow)> {
     let at = |s: String| Some(s.into_bytes());
-    let op = "/beta/admin/teams/telephoneNumberManagement/operations('op1')";
+    let op = OP;
     vec![
         ("absent", None, Follow::Missing),
         ("empty", at(String::new()), Follow::Unusable),
@@ -620,5 +602,4 @@ async fn redirects_from_any_call_are_not_followed_and_loops_end() {
     assert_eq!(server.count(), 1, "a loop ends at its first hop");
     assert_eq!(foreign.count(), 0);
     assert_eq!(foreign.with_token(), 0, "no token reached another host");
-    let _ = ASSIGN;
 }

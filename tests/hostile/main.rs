@@ -25,7 +25,6 @@ use graph_teams_admin::{
 };
 
 pub const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-pub const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
 pub const OP: &str = "/beta/admin/teams/telephoneNumberManagement/operations('op1')";
 
 /// The "no hang" bound of one case.

@@ -261,18 +261,7 @@ async fn an_operation_with_100k_numbers_is_read_whole_and_shown_bounded() {
 #[tokio::test]
 async fn a_poll_that_hangs_is_cut_at_the_deadline() {
     case("operation: a poll that never answers, deadline shorter than the timeout");
-    let server = Hostile::start(|r, _| {
-        if r.method == "POST" {
-            let host = r.header("host").unwrap_or_default().to_owned();
-            Reply::raw_headers(
-                202,
-                &[("location", format!("http://{host}{OP}").as_bytes())],
-            )
-        } else {
-            Reply::steps(vec![crate::server::Step::Hang])
-        }
-    })
-    .await;
+    let server = operation(vec![Reply::steps(vec![crate::server::Step::Hang])]).await;
     let c = crate::builder(&server.beta())
         .timeout(Duration::from_secs(60))
         .poll_options(

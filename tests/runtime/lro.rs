@@ -387,31 +387,16 @@ async fn dropping_the_operation_stops_polling() {
 
     // Same for an awaited operation whose future is dropped.
     let op = client(&server.uri()).assign_number(body()).await.unwrap();
-    let _ = tokio::time::timeout(Duration::from_millis(100), op.into_future_boxed()).await;
+    let _ = tokio::time::timeout(
+        Duration::from_millis(100),
+        std::future::IntoFuture::into_future(op),
+    )
+    .await;
     // A poll already on the wire when the future was dropped still lands.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = polls(&server, OP_KEY).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(polls(&server, OP_KEY).await, after);
-}
-
-trait IntoFutureBoxed {
-    fn into_future_boxed(
-        self,
-    ) -> futures::future::BoxFuture<
-        'static,
-        graph_teams_admin::Result<graph_teams_admin::OperationOutcome>,
-    >;
-}
-impl IntoFutureBoxed for graph_teams_admin::Operation {
-    fn into_future_boxed(
-        self,
-    ) -> futures::future::BoxFuture<
-        'static,
-        graph_teams_admin::Result<graph_teams_admin::OperationOutcome>,
-    > {
-        std::future::IntoFuture::into_future(self)
-    }
 }
 
 #[tokio::test]
