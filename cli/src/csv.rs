@@ -179,13 +179,12 @@ fn find_all(headers: &[String], names: &[&str]) -> Vec<usize> {
         .collect()
 }
 
-fn missing(names: &[&str], headers: &[String], raw: &[String]) -> InputError {
+fn missing(names: &[&str], raw: &[String]) -> InputError {
     let also = if names.len() > 1 {
         format!(" (or {})", names[1..].join(", "))
     } else {
         String::new()
     };
-    let _ = headers;
     InputError(format!(
         "missing column {}{also}; the header has: {}",
         names[0],
@@ -213,11 +212,7 @@ impl Columns {
             policy_id: one(col::POLICY_ID),
         };
         let need = |ok: bool, names: &[&str]| {
-            if ok {
-                Ok(())
-            } else {
-                Err(missing(names, &headers, raw))
-            }
+            if ok { Ok(()) } else { Err(missing(names, raw)) }
         };
         match kind {
             Kind::Assign => {

@@ -116,24 +116,17 @@ pub async fn run(ctx: &Ctx, command: UsersCommand) -> Result<u8> {
         UsersCommand::Show { user } => {
             let config = configuration(ctx, &user).await?;
             let row = UserRow { config: &config };
-            match ctx.format {
-                OutputFormat::Json | OutputFormat::Jsonl => output::one(ctx.format, &row)?,
-                OutputFormat::Csv => output::one(ctx.format, &row)?,
-                OutputFormat::Table => {
-                    output::one(ctx.format, &row)?;
-                    let policies = config
-                        .effective_policy_assignments
-                        .clone()
-                        .unwrap_or_default();
-                    if !policies.is_empty() {
-                        writeln!(std::io::stdout(), "\nEffective policies:")?;
-                        let mut sink = output::Sink::new(OutputFormat::Table);
-                        for p in &policies {
-                            sink.write(p)?;
-                        }
-                        sink.finish()?;
-                    }
+            output::one(ctx.format, &row)?;
+            let policies = config.effective_policy_assignments.as_deref();
+            if ctx.format == OutputFormat::Table
+                && let Some(policies) = policies.filter(|p| !p.is_empty())
+            {
+                writeln!(std::io::stdout(), "\nEffective policies:")?;
+                let mut sink = output::Sink::new(OutputFormat::Table);
+                for p in policies {
+                    sink.write(p)?;
                 }
+                sink.finish()?;
             }
             Ok(crate::exit::OK)
         }
