@@ -263,18 +263,15 @@ impl PolicyNames {
         if let Some(hit) = self.cache.lock().expect("cache lock").get(&key) {
             return hit.clone();
         }
-        let found = match self.client.policy_ids(policy_type, name).await {
-            Ok(found) => {
-                let ids: Vec<String> = found.into_iter().filter_map(|p| p.policy_id).collect();
-                match ids.as_slice() {
-                    [one] => Ok(one.clone()),
-                    [] => Err(format!("no {policy_type} named {name:?}")),
-                    many => Err(format!(
-                        "{} {policy_type} policies are named {name:?}; use a PolicyId column",
-                        many.len()
-                    )),
-                }
-            }
+        let found = match super::policy::one_policy_id(
+            &self.client,
+            policy_type,
+            name,
+            "use a PolicyId column",
+        )
+        .await
+        {
+            Ok(found) => found,
             Err(e) => Err(format!("cannot look up the {policy_type} {name:?}: {e}")),
         };
         self.cache

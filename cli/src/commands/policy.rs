@@ -48,20 +48,33 @@ pub fn assignment(
     Ok(serde_json::from_value(value)?)
 }
 
-/// The one policy id for a type and name (an error names the choices
-/// when there are several).
+/// The one policy id for a type and name.
 pub async fn policy_id(ctx: &Ctx, policy_type: &str, name: &str) -> Result<String> {
-    let found = ctx.client().policy_ids(policy_type, name).await?;
-    let ids: Vec<String> = found.iter().filter_map(|p| p.policy_id.clone()).collect();
-    match ids.as_slice() {
+    one_policy_id(ctx.client(), policy_type, name, "pass --policy-id")
+        .await?
+        .map_err(anyhow::Error::msg)
+}
+
+/// The one policy id for a type and name, or why there is not one (none,
+/// or several: named, with `hint` saying how to pick). The outer error is
+/// the lookup's own.
+pub async fn one_policy_id(
+    client: &graph_teams_admin::Client,
+    policy_type: &str,
+    name: &str,
+    hint: &str,
+) -> graph_teams_admin::Result<Result<String, String>> {
+    let found = client.policy_ids(policy_type, name).await?;
+    let ids: Vec<String> = found.into_iter().filter_map(|p| p.policy_id).collect();
+    Ok(match ids.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(anyhow!("no {policy_type} named {name:?}")),
-        many => Err(anyhow!(
-            "{} {policy_type} policies are named {name:?} ({}); pass --policy-id",
+        [] => Err(format!("no {policy_type} named {name:?}")),
+        many => Err(format!(
+            "{} {policy_type} policies are named {name:?} ({}); {hint}",
             many.len(),
             many.join(", ")
         )),
-    }
+    })
 }
 
 #[derive(Debug, Serialize)]
