@@ -516,6 +516,34 @@ impl Client {
         entity::from_response("get_user_configuration", rv)
     }
 
+    /// Policy assignments of users (`policy/userAssignments`, no Learn page:
+    /// the description's `$filter`, `$top`, `$skip`, `$select`, `$orderby`,
+    /// `$count`). Pages by `@odata.nextLink`, or by `$skip` in pages of
+    /// `$top` (500 by default) when the service sends none.
+    pub fn policy_assignments(&self, query: ListQuery) -> Pager<TeamsPolicyUserAssignment> {
+        list_pager!(
+            self,
+            query,
+            list_user_assignments,
+            &Collection::USER_ASSIGNMENTS
+        )
+    }
+
+    /// One policy assignment by id (read like
+    /// [`number_assignment`](Self::number_assignment)).
+    pub async fn policy_assignment(&self, id: &str) -> Result<TeamsPolicyUserAssignment> {
+        validate::non_empty("id", id)?;
+        let rv = bridge::run(
+            "get_user_assignment",
+            self.generated
+                .get_user_assignment()
+                .teams_policy_user_assignment_id(id)
+                .send(),
+        )
+        .await?;
+        entity::from_response("get_user_assignment", rv)
+    }
+
     /// The policy ids of a policy instance, from its type
     /// (`TeamsMeetingPolicy`) and name (`AllOn`).
     pub async fn policy_ids(

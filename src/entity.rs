@@ -15,7 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorContext, Result};
 use crate::generated::types::{
-    NumberAssignment, TeamsUserConfiguration, TelephoneNumberLongRunningOperation,
+    NumberAssignment, TeamsPolicyUserAssignment, TeamsUserConfiguration,
+    TelephoneNumberLongRunningOperation,
 };
 
 /// An entity type that single-entity GETs answer with.
@@ -49,6 +50,7 @@ macro_rules! entity {
 
 entity! {
     NumberAssignment => "numberAssignment",
+    TeamsPolicyUserAssignment => "teamsPolicyUserAssignment",
     TeamsUserConfiguration => "teamsUserConfiguration",
     TelephoneNumberLongRunningOperation => "telephoneNumberLongRunningOperation",
 }

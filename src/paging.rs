@@ -67,6 +67,16 @@ impl Collection {
         count: true,
         skip_paging: None,
     };
+    /// `GET /admin/teams/policy/userAssignments`: no Learn page; the
+    /// description's options, and `$skip` paging (with `$top`) when the
+    /// service sends no `nextLink`.
+    pub(crate) const USER_ASSIGNMENTS: Collection = Collection {
+        name: "userAssignments",
+        documented: "$filter, $top, $skip, $select, $orderby and $count",
+        skip: true,
+        count: true,
+        skip_paging: Some(DEFAULT_PAGE_SIZE),
+    };
     /// `GET /admin/teams/userConfigurations`: `$select`, `$filter`, `$top`,
     /// `$expand`, `$orderby` on Learn.
     pub(crate) const USER_CONFIGURATIONS: Collection = Collection {

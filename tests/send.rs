@@ -44,6 +44,8 @@ fn every_client_future_is_send() {
     future(c.count_number_assignments(None));
     future(c.count_number_assignments(Some(Filter::raw("x"))));
     future(c.user_configuration("id"));
+    future(c.policy_assignment("id"));
+    future(c.policy_assignments(ListQuery::new()).collect_all());
     future(c.user_id("adele.vance@contoso.onmicrosoft.com"));
     future(c.policy_ids("TeamsMeetingPolicy", "AllOn"));
     future(c.assign_policy(Vec::<TeamsPolicyUserAssignment>::new()));

@@ -75,11 +75,6 @@ impl<R: Record> Sink<R> {
         }
     }
 
-    /// Records written so far.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     pub fn write(&mut self, record: &R) -> Result<()> {
         match self.format {
             OutputFormat::Table => self.rows.push(record.cells()),

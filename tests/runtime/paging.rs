@@ -10,6 +10,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::support::client;
 
 const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
+const USER_ASSIGNMENTS: &str = "/beta/admin/teams/policy/userAssignments";
 
 fn numbers(from: usize, n: usize) -> Vec<serde_json::Value> {
     (from..from + n)
@@ -17,34 +18,55 @@ fn numbers(from: usize, n: usize) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn skip_paging_runs_until_a_short_page() {
-    let server = MockServer::start().await;
+/// Mounts pages of 2, 2 and 1 items at `list`, for `$top=2` and `$skip`.
+async fn skip_pages(server: &MockServer, list: &str) {
     // The first page carries only what the caller asked for: no `$skip=0`.
     Mock::given(method("GET"))
-        .and(path(LIST))
+        .and(path(list))
         .and(query_param_is_missing("$skip"))
         .and(query_param("$top", "2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": numbers(0, 2)})))
-        .mount(&server)
+        .mount(server)
         .await;
     for (skip, n) in [(2, 2), (4, 1)] {
         Mock::given(method("GET"))
-            .and(path(LIST))
+            .and(path(list))
             .and(query_param("$skip", skip.to_string()))
             .and(query_param("$top", "2"))
             .respond_with(
                 ResponseTemplate::new(200).set_body_json(json!({"value": numbers(skip, n)})),
             )
-            .mount(&server)
+            .mount(server)
             .await;
     }
+}
+
+#[tokio::test]
+async fn skip_paging_runs_until_a_short_page() {
+    let server = MockServer::start().await;
+    skip_pages(&server, LIST).await;
     let items: Vec<_> = client(&server.uri())
         .number_assignments(ListQuery::new().top(2))
         .try_collect()
         .await
         .unwrap();
     let ids: Vec<_> = items.iter().map(|n| n.id.clone().unwrap()).collect();
+    assert_eq!(ids, ["n0", "n1", "n2", "n3", "n4"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// Policy assignments page by `$skip` too when the service sends no
+/// `nextLink`.
+#[tokio::test]
+async fn policy_assignments_page_by_skip_too() {
+    let server = MockServer::start().await;
+    skip_pages(&server, USER_ASSIGNMENTS).await;
+    let items: Vec<_> = client(&server.uri())
+        .policy_assignments(ListQuery::new().top(2))
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = items.iter().map(|a| a.id.clone().unwrap()).collect();
     assert_eq!(ids, ["n0", "n1", "n2", "n3", "n4"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

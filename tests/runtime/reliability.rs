@@ -408,7 +408,17 @@ async fn item8_single_entity_gets_read_the_value_wrapper_or_fail_clearly() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"unexpected": {"x": 1}})))
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/beta/admin/teams/policy/userAssignments/a1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"value": {"id": "a1", "userId": "u1", "policyType": "TeamsMeetingPolicy"}}),
+        ))
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
+    let a = c.policy_assignment("a1").await.unwrap();
+    assert_eq!(a.user_id.as_deref(), Some("u1"));
+    assert!(a.extra.is_empty());
     let n = c.number_assignment("n1").await.unwrap();
     assert_eq!(n.telephone_number.as_deref(), Some("+12065550100"));
     assert!(n.extra.is_empty());

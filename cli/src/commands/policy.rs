@@ -1,39 +1,14 @@
 //! `policy list|show|id|assign|unassign`.
 
 use anyhow::{Result, anyhow};
-use graph_teams_admin::generated::{Error as GeneratedError, types::ODataError};
-use graph_teams_admin::{Filter, TeamsPolicyUserAssignment};
+use futures::StreamExt;
+use graph_teams_admin::{Filter, ListQuery, TeamsPolicyUserAssignment};
 use serde::Serialize;
 
 use super::{Ctx, users};
 use crate::args::PolicyCommand;
 use crate::exit::{self, UsageError};
 use crate::output::{self, Record};
-
-/// An error of a generated call (the facade does not wrap the assignment
-/// list): Graph's code, message and the ids a support case needs.
-fn generated_error(operation: &str, e: GeneratedError<ODataError>) -> anyhow::Error {
-    match e {
-        GeneratedError::ErrorResponse(rv) => {
-            let id = |name: &str| {
-                rv.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| format!(", {name} {v}"))
-                    .unwrap_or_default()
-            };
-            anyhow!(
-                "{operation}: Graph answered HTTP {}: {}: {}{}{}",
-                rv.status().as_u16(),
-                rv.error.code,
-                rv.error.message,
-                id("request-id"),
-                id("client-request-id"),
-            )
-        }
-        other => anyhow!("{operation}: {other}"),
-    }
-}
 
 /// `assign`/`unassign` body item: `userId`, `policyType`, `policyId`.
 pub fn assignment(
@@ -117,53 +92,25 @@ pub async fn run(ctx: &Ctx, command: PolicyCommand) -> Result<u8> {
             if let Some(t) = policy_type {
                 filters.push(Filter::eq("policyType", t));
             }
-            let filter = filters.into_iter().reduce(Filter::and);
+            // Pages of 500, by `$skip` when the service sends no nextLink.
+            let mut query = ListQuery::new().top(500);
+            if let Some(f) = filters.into_iter().reduce(Filter::and) {
+                query = query.filter(f);
+            }
+            let pager = ctx.client().policy_assignments(query);
+            let mut stream = match limit {
+                Some(n) => pager.take(usize::try_from(n).unwrap_or(usize::MAX)).boxed(),
+                None => pager.boxed(),
+            };
             let mut sink = output::Sink::<TeamsPolicyUserAssignment>::new(ctx.format);
-            let page = 500u64;
-            let mut skip = 0u64;
-            let limit = limit.unwrap_or(u64::MAX);
-            'pages: loop {
-                let mut b = ctx
-                    .client()
-                    .generated()
-                    .list_user_assignments()
-                    .top(page)
-                    .skip(skip);
-                if let Some(f) = &filter {
-                    b = b.filter(f.as_str());
-                }
-                let items = b
-                    .send()
-                    .await
-                    .map_err(|e| generated_error("list_user_assignments", e))?
-                    .into_inner()
-                    .value
-                    .unwrap_or_default();
-                let n = items.len() as u64;
-                for item in items {
-                    if sink.count() >= limit {
-                        break 'pages;
-                    }
-                    sink.write(&item)?;
-                }
-                if n < page {
-                    break;
-                }
-                skip += n;
+            while let Some(item) = stream.next().await {
+                sink.write(&item?)?;
             }
             sink.finish()?;
             Ok(exit::OK)
         }
         PolicyCommand::Show { id } => {
-            let item = ctx
-                .client()
-                .generated()
-                .get_user_assignment()
-                .teams_policy_user_assignment_id(id)
-                .send()
-                .await
-                .map_err(|e| generated_error("get_user_assignment", e))?
-                .into_inner();
+            let item = ctx.client().policy_assignment(&id).await?;
             output::one(ctx.format, &item)?;
             Ok(exit::OK)
         }
