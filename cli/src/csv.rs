@@ -688,38 +688,55 @@ pub fn normalize_number(raw: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The service's sentinel members, which nobody types.
+const SENTINELS: [&str; 2] = ["unknownFutureValue", "internalError"];
+
+/// The open-enum member a person typed, case, spaces and `_ - .` ignored
+/// (`Direct Routing` → `directRouting`), never a sentinel; else "unknown
+/// {what} {raw:?}; use {choices}".
+pub fn parse_member<T: Clone + AsRef<str>>(
+    known: &[T],
+    raw: &str,
+    what: &str,
+    choices: &str,
+) -> Result<T, String> {
+    let want = fold(raw);
+    known
+        .iter()
+        .filter(|m| !SENTINELS.contains(&m.as_ref()))
+        .find(|m| fold(m.as_ref()) == want)
+        .cloned()
+        .ok_or_else(|| format!("unknown {what} {raw:?}; use {choices}"))
+}
+
+/// The members of `known` a person may type (no sentinels), comma-joined.
+pub fn members<T: AsRef<str>>(known: &[T]) -> String {
+    let names: Vec<&str> = known
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|n| !SENTINELS.contains(n))
+        .collect();
+    names.join(", ")
+}
+
 /// `DirectRouting`, `directrouting`, `Direct Routing` → the member.
 pub fn parse_number_type(raw: &str) -> Result<NumberType, String> {
-    let want = fold(raw);
-    NumberType::KNOWN
-        .iter()
-        .filter(|t| {
-            !matches!(
-                t,
-                NumberType::InternalError | NumberType::UnknownFutureValue
-            )
-        })
-        .find(|t| fold(t.as_str()) == want)
-        .cloned()
-        .ok_or_else(|| {
-            format!(
-                "unknown number type {raw:?}; use {}",
-                crate::args::NUMBER_TYPES
-            )
-        })
+    parse_member(
+        &NumberType::KNOWN,
+        raw,
+        "number type",
+        crate::args::NUMBER_TYPES,
+    )
 }
 
 /// `Primary`, `private`, `alternate` → the member.
 pub fn parse_category(raw: &str) -> Result<AssignmentCategory, String> {
-    let want = fold(raw);
-    AssignmentCategory::KNOWN
-        .iter()
-        .filter(|c| !matches!(c, AssignmentCategory::UnknownFutureValue))
-        .find(|c| fold(c.as_str()) == want)
-        .cloned()
-        .ok_or_else(|| {
-            format!("unknown assignment category {raw:?}; use Primary, Private or Alternate")
-        })
+    parse_member(
+        &AssignmentCategory::KNOWN,
+        raw,
+        "assignment category",
+        "Primary, Private or Alternate",
+    )
 }
 
 #[cfg(test)]

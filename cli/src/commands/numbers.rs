@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{Ctx, users};
 use crate::args::{NumbersAssign, NumbersCommand, NumbersList, NumbersUnassign, NumbersUpdate};
-use crate::csv::{normalize_number, parse_category, parse_number_type};
+use crate::csv::{members, normalize_number, parse_category, parse_member, parse_number_type};
 use crate::exit::{self, UsageError};
 use crate::output::{self, Record, opt};
 
@@ -20,26 +20,10 @@ fn usage(e: String) -> anyhow::Error {
     UsageError(e).into()
 }
 
-/// An open-enum member from what a person typed, case and spaces ignored.
+/// An open-enum member from what a person typed (see `parse_member`).
 fn member<T: Clone + AsRef<str>>(known: &[T], raw: &str, what: &str) -> Result<T> {
-    let fold = |s: &str| s.replace([' ', '_', '-'], "").to_ascii_lowercase();
-    let want = fold(raw);
-    known
-        .iter()
-        .filter(|m| m.as_ref() != "unknownFutureValue" && m.as_ref() != "internalError")
-        .find(|m| fold(m.as_ref()) == want)
-        .cloned()
-        .ok_or_else(|| {
-            let names: Vec<&str> = known
-                .iter()
-                .map(AsRef::as_ref)
-                .filter(|n| *n != "unknownFutureValue" && *n != "internalError")
-                .collect();
-            usage(format!(
-                "unknown {what} {raw:?}; use one of {}",
-                names.join(", ")
-            ))
-        })
+    let choices = format!("one of {}", members(known));
+    parse_member(known, raw, what, &choices).map_err(usage)
 }
 
 fn number_type(raw: &str) -> Result<NumberType> {
