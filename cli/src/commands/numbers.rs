@@ -172,25 +172,19 @@ pub async fn finish_operation(
         .with_deadline(Duration::from_secs(timeout))
         .wait()
         .await;
-    let code = match waited {
+    let (code, status, numbers) = match waited {
         Err(Error::Timeout { .. }) => {
             return Err(anyhow!(
                 "gave up: not done within --timeout {timeout}s; the operation goes on \
                  at the service: teams-admin operations wait '{reference}'"
             ));
         }
-        Ok(outcome) => {
-            result.status = outcome.status.to_string();
-            result.status_detail = outcome.numbers.iter().find_map(|n| n.status_detail.clone());
-            exit::OK
-        }
-        Err(Error::OperationFailed(failure)) => {
-            result.status = failure.status.to_string();
-            result.status_detail = failure.numbers.iter().find_map(|n| n.status_detail.clone());
-            exit::FAILED
-        }
+        Ok(outcome) => (exit::OK, outcome.status, outcome.numbers),
+        Err(Error::OperationFailed(failure)) => (exit::FAILED, failure.status, failure.numbers),
         Err(e) => return Err(e.into()),
     };
+    result.status = status.to_string();
+    result.status_detail = numbers.iter().find_map(|n| n.status_detail.clone());
     output::one(ctx.format, &result)?;
     Ok(code)
 }

@@ -83,36 +83,26 @@ pub async fn run(ctx: &Ctx, command: OperationsCommand) -> Result<u8> {
             let mut results = futures::stream::iter(waits).buffered(16);
             while let Some(result) = results.next().await {
                 let (reference, outcome) = result?;
-                let row = match outcome {
+                let (status, numbers) = match outcome {
                     Err(Error::Timeout { .. }) => {
                         return Err(anyhow!(
                             "gave up on {reference}: not done within --timeout {timeout}s; it goes on at the service"
                         ));
                     }
-                    Ok(outcome) => {
-                        let (telephone_numbers, status_detail) =
-                            numbers_of(ctx, &outcome.numbers).await;
-                        WaitResult {
-                            operation: reference,
-                            status: outcome.status.to_string(),
-                            telephone_numbers,
-                            status_detail,
-                        }
-                    }
+                    Ok(outcome) => (outcome.status, outcome.numbers),
                     Err(Error::OperationFailed(failure)) => {
                         code = exit::FAILED;
-                        let (telephone_numbers, status_detail) =
-                            numbers_of(ctx, &failure.numbers).await;
-                        WaitResult {
-                            operation: reference,
-                            status: failure.status.to_string(),
-                            telephone_numbers,
-                            status_detail,
-                        }
+                        (failure.status, failure.numbers)
                     }
                     Err(e) => return Err(e.into()),
                 };
-                sink.write(&row)?;
+                let (telephone_numbers, status_detail) = numbers_of(ctx, &numbers).await;
+                sink.write(&WaitResult {
+                    operation: reference,
+                    status: status.to_string(),
+                    telephone_numbers,
+                    status_detail,
+                })?;
             }
             sink.finish()?;
             Ok(code)
