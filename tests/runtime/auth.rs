@@ -9,9 +9,7 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{CountingCredential, FailingCredential, fast_retry, first_page};
-
-const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
+use crate::support::{CountingCredential, FailingCredential, LIST, fast_retry, first_page};
 
 fn ok_page() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"value": []}))

@@ -12,9 +12,7 @@ use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{CountingCredential, client, first_page};
-
-const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
+use crate::support::{CountingCredential, LIST, client, first_page};
 
 #[tokio::test]
 async fn graph_errors_carry_every_id_and_the_nested_teams_error() {

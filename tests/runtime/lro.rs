@@ -13,11 +13,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{client, fast_poll, fast_retry};
-
-const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
-const UNASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber";
-const OP_KEY: &str = "/beta/admin/teams/telephoneNumberManagement/operations('op1')";
+use crate::support::{ASSIGN, OP, UNASSIGN, client, fast_poll, fast_retry};
 
 fn status(s: &str) -> Value {
     json!({
@@ -74,8 +70,8 @@ async fn polls(server: &MockServer, at: &str) -> usize {
 #[tokio::test]
 async fn assign_is_awaited_to_success_following_the_key_form_location() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
-    statuses(&server, OP_KEY, &["notStarted", "running", "succeeded"]).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    statuses(&server, OP, &["notStarted", "running", "succeeded"]).await;
     let op = client(&server.uri()).assign_number(body()).await.unwrap();
     assert_eq!(op.reference().operation_id().as_deref(), Some("op1"));
     let outcome = op.await.unwrap();
@@ -97,16 +93,10 @@ async fn assign_is_awaited_to_success_following_the_key_form_location() {
 #[tokio::test]
 async fn progress_can_be_read_as_a_stream_that_ends_at_the_final_status() {
     let server = MockServer::start().await;
-    accept_at(
-        &server,
-        UNASSIGN,
-        &format!("{}{OP_KEY}", server.uri()),
-        None,
-    )
-    .await;
+    accept_at(&server, UNASSIGN, &format!("{}{OP}", server.uri()), None).await;
     statuses(
         &server,
-        OP_KEY,
+        OP,
         &["notStarted", "running", "running", "succeeded"],
     )
     .await;
@@ -124,7 +114,7 @@ async fn progress_can_be_read_as_a_stream_that_ends_at_the_final_status() {
     assert_eq!(seen[3].next_poll_in, None);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
-        polls(&server, OP_KEY).await,
+        polls(&server, OP).await,
         4,
         "no poll after the final status"
     );
@@ -151,8 +141,8 @@ async fn segment_form_locations_work_too() {
 #[tokio::test]
 async fn a_relative_location_is_resolved_against_the_base_url() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, OP_KEY, None).await;
-    statuses(&server, OP_KEY, &["succeeded"]).await;
+    accept_at(&server, ASSIGN, OP, None).await;
+    statuses(&server, OP, &["succeeded"]).await;
     assert_eq!(
         client(&server.uri())
             .assign_number(body())
@@ -168,15 +158,9 @@ async fn a_relative_location_is_resolved_against_the_base_url() {
 #[tokio::test]
 async fn retry_after_on_the_202_and_on_polls_is_honoured() {
     let server = MockServer::start().await;
-    accept_at(
-        &server,
-        ASSIGN,
-        &format!("{}{OP_KEY}", server.uri()),
-        Some("1"),
-    )
-    .await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), Some("1")).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("Retry-After", "1")
@@ -186,7 +170,7 @@ async fn retry_after_on_the_202_and_on_polls_is_honoured() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(ResponseTemplate::new(200).set_body_json(status("succeeded")))
         .mount(&server)
         .await;
@@ -243,7 +227,7 @@ async fn a_location_on_another_host_is_refused_and_gets_no_token() {
         "{err}"
     );
     // Also when resuming from a URL someone saved.
-    let resumed = client(&server.uri()).operation(&format!("{}{OP_KEY}", foreign.uri()));
+    let resumed = client(&server.uri()).operation(&format!("{}{OP}", foreign.uri()));
     assert!(matches!(resumed, Err(Error::ForeignUrl { .. })));
     assert!(
         foreign.received_requests().await.unwrap().is_empty(),
@@ -254,9 +238,9 @@ async fn a_location_on_another_host_is_refused_and_gets_no_token() {
 #[tokio::test]
 async fn a_failed_operation_reports_every_number_with_its_detail() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": "op1", "status": "failed",
             "numbers": [
@@ -293,8 +277,8 @@ async fn a_failed_operation_reports_every_number_with_its_detail() {
 #[tokio::test]
 async fn skipped_is_a_final_status() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
-    statuses(&server, OP_KEY, &["running", "skipped"]).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    statuses(&server, OP, &["running", "skipped"]).await;
     assert_eq!(
         client(&server.uri())
             .assign_number(body())
@@ -310,8 +294,8 @@ async fn skipped_is_a_final_status() {
 #[tokio::test]
 async fn an_unknown_status_keeps_polling_until_the_deadline_and_is_reported_raw() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
-    statuses(&server, OP_KEY, &["pendingCarrierApproval"]).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    statuses(&server, OP, &["pendingCarrierApproval"]).await;
     let c = graph_teams_admin::Client::builder()
         .base_url(format!("{}/beta", server.uri()))
         .token("t")
@@ -333,15 +317,15 @@ async fn an_unknown_status_keeps_polling_until_the_deadline_and_is_reported_raw(
         other => panic!("{other}"),
     }
     assert!(started.elapsed() < Duration::from_secs(1));
-    assert!(polls(&server, OP_KEY).await >= 3, "it kept polling");
+    assert!(polls(&server, OP).await >= 3, "it kept polling");
     assert!(err.to_string().contains("pendingCarrierApproval"), "{err}");
 }
 
 #[tokio::test]
 async fn an_operation_resumes_from_its_saved_reference_or_its_id() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
-    statuses(&server, OP_KEY, &["succeeded"]).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    statuses(&server, OP, &["succeeded"]).await;
     let saved = {
         let op = client(&server.uri()).assign_number(body()).await.unwrap();
         serde_json::to_string(op.reference()).unwrap()
@@ -375,15 +359,15 @@ async fn an_operation_resumes_from_its_saved_reference_or_its_id() {
 #[tokio::test]
 async fn dropping_the_operation_stops_polling() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
-    statuses(&server, OP_KEY, &["running"]).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    statuses(&server, OP, &["running"]).await;
     let mut op = client(&server.uri()).assign_number(body()).await.unwrap();
     op.next().await.unwrap().unwrap();
     op.next().await.unwrap().unwrap();
     drop(op);
-    let after_drop = polls(&server, OP_KEY).await;
+    let after_drop = polls(&server, OP).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(polls(&server, OP_KEY).await, after_drop);
+    assert_eq!(polls(&server, OP).await, after_drop);
 
     // Same for an awaited operation whose future is dropped.
     let op = client(&server.uri()).assign_number(body()).await.unwrap();
@@ -394,17 +378,17 @@ async fn dropping_the_operation_stops_polling() {
     .await;
     // A poll already on the wire when the future was dropped still lands.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let after = polls(&server, OP_KEY).await;
+    let after = polls(&server, OP).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(polls(&server, OP_KEY).await, after);
+    assert_eq!(polls(&server, OP).await, after);
 }
 
 #[tokio::test]
 async fn the_documented_value_wrapper_is_accepted() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"value": status("succeeded")})),
         )
@@ -456,17 +440,17 @@ async fn poll_options_default_to_backoff_without_retry_after() {
 #[tokio::test]
 async fn a_failed_poll_is_not_a_failed_operation() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
     // Two rounds of a poll that outlasts the retry policy (1 + 3 attempts each).
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(ResponseTemplate::new(503).set_body_json(
             json!({"error": {"code": "ServiceUnavailable", "message": "try later"}}),
         ))
         .up_to_n_times(8)
         .mount(&server)
         .await;
-    statuses(&server, OP_KEY, &["succeeded"]).await;
+    statuses(&server, OP, &["succeeded"]).await;
     let outcome = client(&server.uri())
         .assign_number(body())
         .await
@@ -474,15 +458,15 @@ async fn a_failed_poll_is_not_a_failed_operation() {
         .await
         .unwrap();
     assert_eq!(outcome.status, S::Succeeded);
-    assert_eq!(polls(&server, OP_KEY).await, 9);
+    assert_eq!(polls(&server, OP).await, 9);
 }
 
 #[tokio::test]
 async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(
             ResponseTemplate::new(503)
                 .set_body_json(json!({"error": {"code": "ServiceUnavailable", "message": "down"}})),
@@ -499,7 +483,7 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
     // 5: the documented number of transient poll failures in a row.
     let rounds = 1 + 5;
     assert_eq!(
-        polls(&server, OP_KEY).await,
+        polls(&server, OP).await,
         rounds * 4,
         "each round is 1 + 3 retries"
     );
@@ -507,9 +491,9 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
     // A 404 that stays: tolerated like a transient failure (a replica may
     // not know the operation yet), then reported.
     let gone = MockServer::start().await;
-    accept_at(&gone, ASSIGN, &format!("{}{OP_KEY}", gone.uri()), None).await;
+    accept_at(&gone, ASSIGN, &format!("{}{OP}", gone.uri()), None).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(
             ResponseTemplate::new(404).set_body_json(
                 json!({"error": {"code": "NotFound", "message": "no such operation"}}),
@@ -524,15 +508,15 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
         .await
         .unwrap_err();
     assert_eq!(err.graph().unwrap().code, "NotFound");
-    assert_eq!(polls(&gone, OP_KEY).await, 1 + 5);
+    assert_eq!(polls(&gone, OP).await, 1 + 5);
 }
 
 #[tokio::test]
 async fn a_poll_answering_404_then_recovering_goes_on_to_the_outcome() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP_KEY}", server.uri()), None).await;
+    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
     Mock::given(method("GET"))
-        .and(path(OP_KEY))
+        .and(path(OP))
         .respond_with(
             ResponseTemplate::new(404).set_body_json(
                 json!({"error": {"code": "NotFound", "message": "no such operation"}}),
@@ -541,7 +525,7 @@ async fn a_poll_answering_404_then_recovering_goes_on_to_the_outcome() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    statuses(&server, OP_KEY, &["running", "succeeded"]).await;
+    statuses(&server, OP, &["running", "succeeded"]).await;
     let outcome = client(&server.uri())
         .assign_number(body())
         .await
@@ -549,5 +533,5 @@ async fn a_poll_answering_404_then_recovering_goes_on_to_the_outcome() {
         .await
         .unwrap();
     assert_eq!(outcome.status, S::Succeeded);
-    assert_eq!(polls(&server, OP_KEY).await, 4);
+    assert_eq!(polls(&server, OP).await, 4);
 }

@@ -7,10 +7,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::client;
-
-const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-const USER_ASSIGNMENTS: &str = "/beta/admin/teams/policy/userAssignments";
+use crate::support::{LIST, USER_ASSIGNMENTS, client};
 
 fn numbers(from: usize, n: usize) -> Vec<serde_json::Value> {
     (from..from + n)

@@ -17,12 +17,9 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::support::{client, fast_poll, fast_retry, first_page};
-
-const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
-const OP: &str = "/beta/admin/teams/telephoneNumberManagement/operations('op1')";
-const USERS: &str = "/beta/admin/teams/userConfigurations";
+use crate::support::{
+    ASSIGN, LIST, OP, USER_ASSIGNMENTS, USERS, client, fast_poll, fast_retry, first_page,
+};
 
 fn body() -> AssignNumberBody {
     AssignNumberBody::new("+12065550100", "user-1", NumberType::DirectRouting)
@@ -409,7 +406,7 @@ async fn item8_single_entity_gets_read_the_value_wrapper_or_fail_clearly() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/beta/admin/teams/policy/userAssignments/a1"))
+        .and(path(format!("{USER_ASSIGNMENTS}/a1")))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"value": {"id": "a1", "userId": "u1", "policyType": "TeamsMeetingPolicy"}}),
         ))

@@ -8,10 +8,7 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::support::{self, client, fast_retry, first_page};
-
-const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
-const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
+use crate::support::{self, ASSIGN, LIST, client, fast_retry, first_page};
 
 fn page() -> ResponseTemplate {
     ResponseTemplate::new(200)

@@ -1,5 +1,5 @@
-//! Helpers shared by the runtime tests: credentials that count, clients
-//! aimed at a local server, a tracing capture.
+//! Helpers shared by the runtime tests: the paths they mock, credentials
+//! that count, clients aimed at a local server, a tracing capture.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,6 +8,14 @@ use std::time::Duration;
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::time::OffsetDateTime;
 use graph_teams_admin::{Client, PollOptions, RetryPolicy};
+
+// The Graph paths the runtime tests answer.
+pub const LIST: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments";
+pub const ASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.assignNumber";
+pub const UNASSIGN: &str = "/beta/admin/teams/telephoneNumberManagement/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber";
+pub const OP: &str = "/beta/admin/teams/telephoneNumberManagement/operations('op1')";
+pub const USERS: &str = "/beta/admin/teams/userConfigurations";
+pub const USER_ASSIGNMENTS: &str = "/beta/admin/teams/policy/userAssignments";
 
 /// Hands out `token-1`, `token-2`, … (each call a new one), after a delay,
 /// valid for `lifetime`.
