@@ -44,6 +44,11 @@ async fn accept_at(server: &MockServer, action: &str, location: &str, retry_afte
         .await;
 }
 
+/// The assignment accepted with a `Location` at `OP` on this server.
+async fn accept(server: &MockServer) {
+    accept_at(server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+}
+
 async fn statuses(server: &MockServer, at: &str, seq: &[&str]) {
     for (i, s) in seq.iter().enumerate() {
         let m = Mock::given(method("GET"))
@@ -70,7 +75,7 @@ async fn polls(server: &MockServer, at: &str) -> usize {
 #[tokio::test]
 async fn assign_is_awaited_to_success_following_the_key_form_location() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     statuses(&server, OP, &["notStarted", "running", "succeeded"]).await;
     let op = client(&server.uri()).assign_number(body()).await.unwrap();
     assert_eq!(op.reference().operation_id().as_deref(), Some("op1"));
@@ -238,7 +243,7 @@ async fn a_location_on_another_host_is_refused_and_gets_no_token() {
 #[tokio::test]
 async fn a_failed_operation_reports_every_number_with_its_detail() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     Mock::given(method("GET"))
         .and(path(OP))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -277,7 +282,7 @@ async fn a_failed_operation_reports_every_number_with_its_detail() {
 #[tokio::test]
 async fn skipped_is_a_final_status() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     statuses(&server, OP, &["running", "skipped"]).await;
     assert_eq!(
         client(&server.uri())
@@ -294,7 +299,7 @@ async fn skipped_is_a_final_status() {
 #[tokio::test]
 async fn an_unknown_status_keeps_polling_until_the_deadline_and_is_reported_raw() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     statuses(&server, OP, &["pendingCarrierApproval"]).await;
     let c = graph_teams_admin::Client::builder()
         .base_url(format!("{}/beta", server.uri()))
@@ -324,7 +329,7 @@ async fn an_unknown_status_keeps_polling_until_the_deadline_and_is_reported_raw(
 #[tokio::test]
 async fn an_operation_resumes_from_its_saved_reference_or_its_id() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     statuses(&server, OP, &["succeeded"]).await;
     let saved = {
         let op = client(&server.uri()).assign_number(body()).await.unwrap();
@@ -359,7 +364,7 @@ async fn an_operation_resumes_from_its_saved_reference_or_its_id() {
 #[tokio::test]
 async fn dropping_the_operation_stops_polling() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     statuses(&server, OP, &["running"]).await;
     let mut op = client(&server.uri()).assign_number(body()).await.unwrap();
     op.next().await.unwrap().unwrap();
@@ -386,7 +391,7 @@ async fn dropping_the_operation_stops_polling() {
 #[tokio::test]
 async fn the_documented_value_wrapper_is_accepted() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     Mock::given(method("GET"))
         .and(path(OP))
         .respond_with(
@@ -440,7 +445,7 @@ async fn poll_options_default_to_backoff_without_retry_after() {
 #[tokio::test]
 async fn a_failed_poll_is_not_a_failed_operation() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     // Two rounds of a poll that outlasts the retry policy (1 + 3 attempts each).
     Mock::given(method("GET"))
         .and(path(OP))
@@ -464,7 +469,7 @@ async fn a_failed_poll_is_not_a_failed_operation() {
 #[tokio::test]
 async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     Mock::given(method("GET"))
         .and(path(OP))
         .respond_with(
@@ -514,7 +519,7 @@ async fn polls_that_keep_failing_or_fail_for_good_end_with_the_error() {
 #[tokio::test]
 async fn a_poll_answering_404_then_recovering_goes_on_to_the_outcome() {
     let server = MockServer::start().await;
-    accept_at(&server, ASSIGN, &format!("{}{OP}", server.uri()), None).await;
+    accept(&server).await;
     Mock::given(method("GET"))
         .and(path(OP))
         .respond_with(
